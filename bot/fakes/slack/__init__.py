@@ -1,0 +1,19 @@
+"""A local fake of Slack's Web API and Events API delivery, on real HTTP.
+
+    with FakeSlack(events_url="http://127.0.0.1:3000/slack/events") as slack:
+        slack.add_user("UALICE", name="alice")
+        slack.add_channel("CGEN", name="general", members=["UALICE"])
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+        ts = slack.post_user_message("UALICE", "CGEN", "<@UBATON> draft the launch note")
+        slack.wait_for(lambda: slack.messages("CGEN", thread_ts=ts)[1:], message="a reply")
+
+Modules: ``_fake`` (FakeSlack: lifecycle, people's actions, inspection, fault switches,
+delivery), ``_web_api`` (the Web API methods), ``_blocks`` (Block Kit limits), ``_http``
+(server and request plumbing), ``_models`` (Call, Message, Delivery).
+"""
+
+from bot.fakes.slack._blocks import validate_blocks, validate_view
+from bot.fakes.slack._fake import FakeSlack
+from bot.fakes.slack._models import Call, Delivery, Message
+
+__all__ = ["Call", "Delivery", "FakeSlack", "Message", "validate_blocks", "validate_view"]

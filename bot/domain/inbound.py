@@ -1,0 +1,132 @@
+"""Slack event payloads turned into typed inputs at the edge; everything else sees these."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.constants import REACTION_ALIASES
+
+# Message subtypes that are edits, deletions, joins and the like: never requests or replies.
+_PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A person's message that may be a request or a reply in a Baton thread."""
+
+    team_id: str
+    channel_id: str
+    channel_type: str
+    user_id: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    mentions_bot: bool
+
+    @property
+    def is_dm(self) -> bool:
+        """True for a direct message to Baton."""
+        return self.channel_type == "im"
+
+    @property
+    def in_thread(self) -> bool:
+        """True for a reply inside an existing thread."""
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    """A reaction added to or removed from a message."""
+
+    team_id: str
+    channel_id: str
+    ts: str
+    user_id: str
+    reaction: str
+    added: bool
+    event_id: str
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace an event belongs to."""
+    event = body.get("event") or {}
+    return str(body.get("team_id") or event.get("team") or "")
+
+
+def _channel_type(event: dict[str, Any]) -> str:
+    kind = event.get("channel_type")
+    if isinstance(kind, str) and kind:
+        return kind
+    channel = str(event.get("channel", ""))
+    return {"D": "im", "G": "group"}.get(channel[:1], "channel")
+
+
+def parse_message(
+    body: dict[str, Any], *, bot_user_id: str, bot_id: str | None = None
+) -> InboundMessage | None:
+    """A person's message from a `message` or `app_mention` event; None for anything else."""
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
+        return None
+    if event.get("subtype") not in _PERSON_SUBTYPES:
+        return None
+    user = event.get("user")
+    # Other bots (and Baton itself) never start or steer work: that is how loops start.
+    if event.get("bot_id") or event.get("bot_profile") or not isinstance(user, str):
+        return None
+    if user == bot_user_id or (bot_id and event.get("bot_id") == bot_id):
+        return None
+    channel, ts = event.get("channel"), event.get("ts")
+    if not isinstance(channel, str) or not isinstance(ts, str) or not channel or not ts:
+        return None
+    text = event.get("text")
+    text = text if isinstance(text, str) else ""
+    thread_ts = event.get("thread_ts")
+    return InboundMessage(
+        team_id=team_of(body),
+        channel_id=channel,
+        channel_type=_channel_type(event),
+        user_id=user,
+        ts=ts,
+        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
+        text=text,
+        mentions_bot=event.get("type") == "app_mention" or f"<@{bot_user_id}" in text,
+    )
+
+
+def normalise_reaction(name: str) -> str:
+    """The reaction's base name: skin tones dropped, aliases resolved."""
+    base = re.sub(r"::skin-tone-\d$", "", name)
+    return REACTION_ALIASES.get(base, base)
+
+
+def parse_reaction(body: dict[str, Any]) -> ReactionChange | None:
+    """A reaction on a message from `reaction_added`/`reaction_removed`; None otherwise."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
+    kind = event.get("type")
+    item = event.get("item")
+    if kind not in ("reaction_added", "reaction_removed") or not isinstance(item, dict):
+        return None
+    if item.get("type") != "message":
+        return None
+    fields = (item.get("channel"), item.get("ts"), event.get("user"), event.get("reaction"))
+    if not all(isinstance(value, str) and value for value in fields):
+        return None
+    channel, ts, user, reaction = fields
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        # Without an id, the change itself is the identity (Slack always sends one).
+        event_id = f"{kind}:{channel}:{ts}:{user}:{reaction}:{event.get('event_ts')}"
+    return ReactionChange(
+        team_id=team_of(body),
+        channel_id=str(channel),
+        ts=str(ts),
+        user_id=str(user),
+        reaction=normalise_reaction(str(reaction)),
+        added=kind == "reaction_added",
+        event_id=event_id,
+    )

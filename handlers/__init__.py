@@ -1,0 +1,15 @@
+"""Slack listeners, one package per surface, each with one `register(app, baton)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Baton
+from handlers import actions, commands, events
+
+
+def register_all(app: App, baton: Baton) -> None:
+    """Wire every listener Baton has onto the Bolt app."""
+    events.register(app, baton)
+    actions.register(app, baton)
+    commands.register(app, baton)

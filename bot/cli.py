@@ -1,0 +1,119 @@
+"""The `baton` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError, load_settings
+
+logger = logging.getLogger("baton")
+
+_TOKEN = re.compile(r"\b(xox[abpre]-|xapp-)[A-Za-z0-9-]+|sk-ant-[A-Za-z0-9_-]+")
+
+
+class RedactTokens(logging.Filter):
+    """Masks anything shaped like a Slack or Anthropic token before it reaches a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _TOKEN.sub("[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr with tokens masked; Bolt's own request logging kept quiet."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactTokens())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # Bolt logs whole request bodies when verification fails; keep people's text out of logs.
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: `baton run [--port N]`."""
+    parser = argparse.ArgumentParser(
+        prog="baton", description="Baton, a Slack bot for directing AI work."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)"
+    )
+    run.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT, else 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP interface (default 0.0.0.0)")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args.host, args.port)
+    return 2
+
+
+def _run(host: str, port: int | None) -> int:
+    try:
+        settings = load_settings()
+        if port is None:
+            port = _port_from_env()
+    except SettingsError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.baton_log_level)
+
+    from bot.app import create_app  # imported late: nothing connects before settings are valid
+
+    try:
+        app = create_app(settings)
+    except Exception as exc:  # startup must end in one line, never a trace with secrets
+        print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value())
+        logger.info("Baton is connecting to Slack in Socket Mode")
+        try:
+            handler.start()
+        finally:
+            app.close()
+        return 0
+
+    from bot.web import make_server
+
+    server = make_server(app, host=host, port=port)
+
+    def stop(_signum: int, _frame: object) -> None:
+        logger.info("stopping: no new requests; finishing drafts in flight")
+        server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    logger.info("Baton is listening on http://%s:%s/slack/events", host, server.effective_port)
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass  # the loop ends with an error once its socket is closed by the signal handler
+    finally:
+        app.close()
+    return 0
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get("PORT", "3000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"PORT is not a port number ({raw!r}): set it to e.g. 3000.")
+    return int(raw)
+
+
+def _one_line(exc: Exception) -> str:
+    return _TOKEN.sub("[redacted]", str(exc)).splitlines()[0][:300] if str(exc) else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

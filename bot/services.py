@@ -1,0 +1,636 @@
+"""Baton's use cases: each owns its short transactions and makes its Slack and Claude calls
+after them, never inside them (an open SQLite transaction across a network call locks
+everyone else out)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from bot.claude import Claude, ModelError
+from bot.constants import (
+    FEEDBACK_REACTIONS,
+    REACTION_ACCEPT,
+    REACTION_MORE_DETAIL,
+    REACTION_REDO,
+    REACTION_REJECT,
+    REACTION_SHORTER,
+)
+from bot.domain.brief import (
+    VAGUE_QUESTIONS,
+    Brief,
+    count_words,
+    ensure_stated_constraints,
+    questions_only_brief,
+    strip_bot_mention,
+    vague_request_questions,
+    word_limit,
+)
+from bot.domain.inbound import InboundMessage, ReactionChange
+from bot.domain.prompts import Revision, brief_prompt, draft_prompt
+from bot.domain.render import (
+    NO_MODEL_MESSAGE,
+    DraftFooter,
+    brief_blocks,
+    failure_blocks,
+    notice_blocks,
+    questions_blocks,
+    working_blocks,
+)
+from bot.domain.style import (
+    FeedbackKind,
+    FeedbackSignal,
+    StyleProfile,
+    adaptation_note,
+    learn_style,
+    measure_draft,
+    style_instructions,
+)
+from bot.publisher import DraftPublisher
+from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
+from bot.work import WorkPool
+from storage import drafts as draft_store
+from storage import feedback as feedback_store
+from storage import requests as request_store
+from storage.claims import claim_once
+from storage.db import Database
+from storage.models import Draft, Feedback, Request, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class State:
+    """Where a request stands."""
+
+    BRIEFING = "briefing"
+    NEEDS_ANSWERS = "needs_answers"
+    DRAFTING = "drafting"
+    DRAFTED = "drafted"
+    FAILED = "failed"
+    NO_MODEL = "no_model"
+    QUEUED = "queued"
+
+
+REACTION_KINDS = {
+    REACTION_ACCEPT: FeedbackKind.ACCEPT,
+    REACTION_REJECT: FeedbackKind.REJECT,
+    REACTION_REDO: FeedbackKind.REDO,
+    REACTION_SHORTER: FeedbackKind.SHORTER,
+    REACTION_MORE_DETAIL: FeedbackKind.MORE_DETAIL,
+}
+REVISION_FOR_REACTION = {
+    REACTION_REDO: Revision.REDO,
+    REACTION_SHORTER: Revision.SHORTER,
+    REACTION_MORE_DETAIL: Revision.MORE_DETAIL,
+}
+WHAT_MISSED = "<@{user}>, what missed? Reply in this thread and I'll take another run at it."
+STYLE_HISTORY = 40
+
+
+@dataclass
+class Baton:
+    """The core loop: requests become briefs and drafts; feedback revises and teaches."""
+
+    db: Database
+    slack: SlackIO
+    claude: Claude | None
+    work: WorkPool
+    updates: UpdateBudget
+    bot_user_id: str
+    # Baton's own retries after the SDK's: seconds to wait before each further attempt.
+    model_backoff: tuple[float, ...] = (2.0, 8.0)
+    stream_interval: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], datetime] = utcnow
+    drafts_started: int = field(default=0, init=False)
+
+    # ---- events ------------------------------------------------------------------------
+
+    def on_message(self, message: InboundMessage) -> None:
+        """A person wrote: a new request, a reply in a Baton thread, or nothing for Baton."""
+        with self.db.session() as session:
+            # app_mention and message.* both deliver a mention: act on the message once.
+            key = f"msg:{message.channel_id}:{message.ts}"
+            if not claim_once(session, team_id=message.team_id, key=key):
+                return
+            thread = None
+            if message.in_thread and message.thread_ts:
+                thread = request_store.find_thread_request(
+                    session,
+                    team_id=message.team_id,
+                    channel_id=message.channel_id,
+                    thread_ts=message.thread_ts,
+                )
+            if thread is not None:
+                self._record_reply(session, thread, message)
+                request_id = thread.id
+                new_request = None
+            elif message.is_dm or message.mentions_bot:
+                new_request = request_store.create_request(
+                    session,
+                    team_id=message.team_id,
+                    channel_id=message.channel_id,
+                    channel_type=message.channel_type,
+                    message_ts=message.ts,
+                    thread_ts=message.thread_ts or message.ts,
+                    requester_id=message.user_id,
+                    text=strip_bot_mention(message.text, self.bot_user_id),
+                    state=State.BRIEFING,
+                )
+                if new_request is None:
+                    return
+                request_id = new_request.id
+            else:
+                return
+        assert request_id is not None
+        team_id = message.team_id
+        if new_request is not None:
+            self._post_placeholder(new_request)
+            self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        else:
+            self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
+
+    def on_reaction(self, change: ReactionChange) -> None:
+        """A reaction on a draft is feedback; removing it takes the feedback back."""
+        if change.reaction not in FEEDBACK_REACTIONS:
+            return
+        follow_up: Callable[[], None] | None = None
+        with self.db.session() as session:
+            if not claim_once(session, team_id=change.team_id, key=f"evt:{change.event_id}"):
+                return
+            draft = draft_store.find_draft_by_message(
+                session, team_id=change.team_id, channel_id=change.channel_id, ts=change.ts
+            )
+            if draft is None or draft.id is None:
+                return
+            if not change.added:
+                feedback_store.retract_reaction(
+                    session,
+                    team_id=change.team_id,
+                    user_id=change.user_id,
+                    draft_id=draft.id,
+                    reaction=change.reaction,
+                )
+                return
+            feedback_store.record_feedback(
+                session,
+                team_id=change.team_id,
+                user_id=change.user_id,
+                request_id=draft.request_id,
+                kind=REACTION_KINDS[change.reaction].value,
+                draft=draft,
+                reaction=change.reaction,
+                message_ts=change.ts,
+                at=self.clock(),
+            )
+            follow_up = self._reaction_follow_up(session, draft, change)
+        if follow_up is not None:
+            follow_up()
+
+    def on_retry(self, *, team_id: str, request_id: int, user_id: str) -> bool:
+        """The Retry button: run the failed step again, once, however often it is pressed."""
+        with self.db.session() as session:
+            moved = request_store.transition_request(
+                session,
+                team_id=team_id,
+                request_id=request_id,
+                from_states=(State.FAILED, State.NO_MODEL),
+                to_state=State.QUEUED,
+            )
+        if moved:
+            logger.info("retry of request %s asked by %s", request_id, user_id)
+            self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        return moved
+
+    # ---- slow work (runs on the work pool) ------------------------------------------------
+
+    def brief_and_draft(self, team_id: str, request_id: int) -> None:
+        """Understand the request (brief or questions), then draft if it is actionable."""
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is None:
+                return
+            answers = [
+                reply.text
+                for reply in feedback_store.thread_replies(session, request_id=request_id)
+                if reply.text
+            ]
+            failed_draft = self._failed_draft(session, request)
+        try:
+            if failed_draft is not None and request.brief:
+                # The brief was fine; only the draft failed. Write that draft again.
+                self._write_draft(
+                    team_id,
+                    request_id,
+                    revision=Revision(failed_draft.trigger),
+                    parent_id=failed_draft.parent_id,
+                    asked_by=failed_draft.asked_by,
+                    reply=failed_draft.instruction,
+                )
+                return
+            brief = self._understand(request, answers)
+            if brief is None:
+                return
+            self._write_draft(team_id, request_id, revision=Revision.FIRST)
+        except SlackCallFailed as exc:
+            self._give_up_on_slack(team_id, request_id, exc)
+
+    def handle_reply(self, team_id: str, request_id: int) -> None:
+        """A reply in the thread: answers to questions, or a revision of the latest draft."""
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is None:
+                return
+            latest = draft_store.latest_complete_draft(session, request_id=request_id)
+            replies = feedback_store.thread_replies(session, request_id=request_id)
+        last_reply = replies[-1] if replies else None
+        if last_reply is None:
+            return
+        if latest is None or request.state == State.NEEDS_ANSWERS:
+            # No draft yet to revise: the reply is more to go on. Brief again, then draft.
+            self.brief_and_draft(team_id, request_id)
+            return
+        try:
+            self._write_draft(
+                team_id,
+                request_id,
+                revision=Revision.REPLY,
+                parent_id=latest.id,
+                asked_by=last_reply.user_id,
+                reply=last_reply.text,
+            )
+        except SlackCallFailed as exc:
+            self._give_up_on_slack(team_id, request_id, exc)
+
+    def revise(
+        self, team_id: str, request_id: int, *, parent_id: int, revision: Revision, asked_by: str
+    ) -> None:
+        """A reaction asked for another take, a shorter or a more detailed version."""
+        try:
+            self._write_draft(
+                team_id, request_id, revision=revision, parent_id=parent_id, asked_by=asked_by
+            )
+        except SlackCallFailed as exc:
+            self._give_up_on_slack(team_id, request_id, exc)
+
+    # ---- steps ------------------------------------------------------------------------
+
+    def _understand(self, request: Request, answers: list[str]) -> Brief | None:
+        """The brief, or None when Baton asked questions or could not go on (and said so)."""
+        assert request.id is not None
+        vague = vague_request_questions(request.text) if not answers else None
+        if vague is not None:
+            brief = questions_only_brief(request.text, vague)
+            self._save_brief(request, brief, source="questions", state=State.NEEDS_ANSWERS)
+            self._show(request, questions_blocks(brief, requester_id=request.requester_id))
+            return None
+        if self.claude is None:
+            self._set_state(request, State.NO_MODEL)
+            self._show(request, failure_blocks(NO_MODEL_MESSAGE, request_id=request.id))
+            return None
+        claude = self.claude
+        try:
+            brief = self._with_model_retries(
+                lambda: claude.extract_brief(brief_prompt(request.text, answers))
+            )
+        except ModelError as exc:
+            self._set_state(request, State.FAILED, error=str(exc))
+            message = f"I couldn't write the brief: {exc}. Your request is saved."
+            self._show(request, failure_blocks(message, request_id=request.id))
+            return None
+        brief = ensure_stated_constraints(brief, "\n".join([request.text, *answers]))
+        if not brief.actionable:
+            if not brief.open_questions:
+                brief = brief.model_copy(update={"open_questions": list(VAGUE_QUESTIONS)})
+            self._save_brief(request, brief, source="extracted", state=State.NEEDS_ANSWERS)
+            blocks = brief_blocks(brief, request_id=request.id, version=1, drafting=False)
+            self._show(request, blocks + questions_blocks(brief, requester_id=request.requester_id))
+            return None
+        version = self._save_brief(request, brief, source="extracted", state=State.DRAFTING)
+        self._show(
+            request, brief_blocks(brief, request_id=request.id, version=version, drafting=True)
+        )
+        return brief
+
+    def _write_draft(
+        self,
+        team_id: str,
+        request_id: int,
+        *,
+        revision: Revision,
+        parent_id: int | None = None,
+        asked_by: str | None = None,
+        reply: str | None = None,
+    ) -> Draft | None:
+        """Stream a new draft version into the thread; retry Claude, then say what failed."""
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is None or not request.brief:
+                return None
+            parent = (
+                draft_store.get_draft(session, team_id=team_id, draft_id=parent_id)
+                if parent_id is not None
+                else None
+            )
+            profile = self._profile(session, team_id=team_id, user_id=request.requester_id)
+            draft = draft_store.create_draft(
+                session,
+                team_id=team_id,
+                request_id=request_id,
+                channel_id=request.channel_id,
+                trigger=revision.value,
+                parent_id=parent_id,
+                asked_by=asked_by,
+                instruction=reply,
+            )
+            request_store.update_request(session, request=request, state=State.DRAFTING)
+        if self.claude is None:
+            self._fail_draft(draft, request, NO_MODEL_MESSAGE, state=State.NO_MODEL)
+            return None
+        self.drafts_started += 1
+        brief = Brief.model_validate(request.brief)
+        prompt = draft_prompt(
+            brief,
+            style=style_instructions(profile),
+            revision=revision,
+            previous_draft=parent.text if parent is not None else None,
+            reply=reply,
+        )
+        publisher = DraftPublisher(
+            slack=self.slack,
+            budget=self.updates,
+            team_id=team_id,
+            channel_id=request.channel_id,
+            thread_ts=request.thread_ts,
+            version=draft.version,
+            on_posted=lambda ts, part: self._remember_message(draft, ts, part),
+            min_interval=self.stream_interval,
+        )
+        attempts = len(self.model_backoff) + 1
+        for attempt in range(attempts):
+            try:
+                for chunk in self.claude.stream_draft(prompt):
+                    publisher.feed(chunk)
+                if not publisher.text.strip():
+                    raise ModelError("Claude returned an empty draft", retryable=True)
+                break
+            except ModelError as exc:
+                last = attempt == attempts - 1 or not exc.retryable
+                if last:
+                    publisher.interrupt(f":warning: _cut off: {exc}. This text is incomplete._")
+                    self._fail_draft(
+                        draft, request, f"I couldn't finish draft v{draft.version}: {exc}."
+                    )
+                    return None
+                publisher.interrupt(f":warning: _{exc}; starting this draft again…_")
+                self.sleep(self.model_backoff[attempt])
+                publisher.restart()
+        words = count_words(publisher.text)
+        note = adaptation_note(profile)
+        footer = DraftFooter(
+            confidence=brief.confidence,
+            confidence_reason=brief.confidence_reason,
+            assumptions=tuple(brief.assumptions),
+            adaptation=note,
+            word_limit=word_limit(brief),
+            words=words,
+        )
+        publisher.finish(footer)
+        with self.db.session() as session:
+            stored = draft_store.get_draft(session, team_id=team_id, draft_id=draft.id or 0)
+            if stored is not None:
+                draft_store.update_draft(
+                    session,
+                    draft=stored,
+                    text=publisher.text,
+                    state="complete",
+                    completed_at=utcnow(),
+                    adaptation_note=note,
+                )
+            current = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if current is not None:
+                request_store.update_request(
+                    session, request=current, state=State.DRAFTED, error=None
+                )
+        return draft
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _record_reply(self, session: Session, request: Request, message: InboundMessage) -> None:
+        assert request.id is not None
+        latest = draft_store.latest_complete_draft(session, request_id=request.id)
+        answering = request.state == State.NEEDS_ANSWERS or latest is None
+        feedback_store.record_feedback(
+            session,
+            team_id=message.team_id,
+            user_id=message.user_id,
+            request_id=request.id,
+            kind=(FeedbackKind.ANSWER if answering else FeedbackKind.REPLY).value,
+            draft=None if answering else latest,
+            text=strip_bot_mention(message.text, self.bot_user_id),
+            message_ts=message.ts,
+            at=self.clock(),
+        )
+
+    def _reaction_follow_up(
+        self, session: Session, draft: Draft, change: ReactionChange
+    ) -> Callable[[], None] | None:
+        assert draft.id is not None
+        if change.reaction == REACTION_REJECT:
+            # Ask once per draft, however many people (on however many replicas) react -1.
+            if not claim_once(session, team_id=change.team_id, key=f"ask-missed:{draft.id}"):
+                return None
+            request = request_store.get_request(
+                session, team_id=change.team_id, request_id=draft.request_id
+            )
+            if request is None:
+                return None
+            thread_ts, channel = request.thread_ts, request.channel_id
+            text = WHAT_MISSED.format(user=change.user_id)
+            return lambda: self._post_quietly(channel, thread_ts, text)
+        revision = REVISION_FOR_REACTION.get(change.reaction)
+        if revision is None:
+            return None
+        # Two people asking for "shorter" on the same draft get one shorter version.
+        key = f"revise:{draft.id}:{revision.value}"
+        if not claim_once(session, team_id=change.team_id, key=key):
+            return None
+        team_id, request_id, parent_id = change.team_id, draft.request_id, draft.id
+        return lambda: self.work.submit(
+            request_id,
+            lambda: self.revise(
+                team_id,
+                request_id,
+                parent_id=parent_id,
+                revision=revision,
+                asked_by=change.user_id,
+            ),
+        )
+
+    def _profile(self, session: Session, *, team_id: str, user_id: str) -> StyleProfile:
+        history = feedback_store.person_history(
+            session, team_id=team_id, user_id=user_id, limit=STYLE_HISTORY
+        )
+        return learn_style(list(_signals(history)), now=self.clock())
+
+    def _failed_draft(self, session: Session, request: Request) -> Draft | None:
+        statement = (
+            select(Draft)
+            .where(Draft.request_id == request.id)
+            .order_by(col(Draft.version).desc())
+            .limit(1)
+        )
+        newest = session.exec(statement).first()
+        return newest if newest is not None and newest.state == "failed" else None
+
+    def _with_model_retries(self, call: Callable[[], Brief]) -> Brief:
+        for attempt in range(len(self.model_backoff) + 1):
+            try:
+                return call()
+            except ModelError as exc:
+                if not exc.retryable or attempt == len(self.model_backoff):
+                    raise
+                logger.info("model call failed (%s); retrying", exc)
+                self.sleep(self.model_backoff[attempt])
+        raise AssertionError("unreachable")
+
+    def _post_placeholder(self, request: Request) -> None:
+        try:
+            ts = self.slack.post(
+                channel=request.channel_id,
+                thread_ts=request.thread_ts,
+                blocks=working_blocks(),
+                text="Reading your request…",
+            )
+        except SlackCallFailed as exc:
+            logger.warning(
+                "could not post the placeholder for request %s: %s", request.id, exc.error
+            )
+            return
+        with self.db.session() as session:
+            stored = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+            if stored is not None:
+                request_store.update_request(session, request=stored, brief_ts=ts)
+        request.brief_ts = ts
+
+    def _show(self, request: Request, blocks: list[dict[str, object]]) -> None:
+        """Show `blocks` as the request's brief message (post it if the placeholder failed)."""
+        text = _plain(blocks)
+        with self.db.session() as session:
+            stored = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+            brief_ts = stored.brief_ts if stored is not None else None
+        if brief_ts:
+            self.slack.update(channel=request.channel_id, ts=brief_ts, blocks=blocks, text=text)
+            return
+        ts = self.slack.post(
+            channel=request.channel_id, thread_ts=request.thread_ts, blocks=blocks, text=text
+        )
+        with self.db.session() as session:
+            stored = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+            if stored is not None:
+                request_store.update_request(session, request=stored, brief_ts=ts)
+
+    def _save_brief(self, request: Request, brief: Brief, *, source: str, state: str) -> int:
+        with self.db.session() as session:
+            stored = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+            assert stored is not None
+            version = request_store.save_brief(
+                session, request=stored, content=brief.model_dump(), source=source
+            ).version
+            request_store.update_request(session, request=stored, state=state, error=None)
+        return version
+
+    def _set_state(self, request: Request, state: str, *, error: str | None = None) -> None:
+        with self.db.session() as session:
+            stored = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+            if stored is not None:
+                request_store.update_request(session, request=stored, state=state, error=error)
+
+    def _remember_message(self, draft: Draft, ts: str, part: int) -> None:
+        with self.db.session() as session:
+            draft_store.record_draft_message(
+                session,
+                team_id=draft.team_id,
+                channel_id=draft.channel_id,
+                ts=ts,
+                draft_id=draft.id or 0,
+                part=part,
+            )
+            if part == 0:
+                stored = draft_store.get_draft(
+                    session, team_id=draft.team_id, draft_id=draft.id or 0
+                )
+                if stored is not None:
+                    draft_store.update_draft(
+                        session, draft=stored, message_ts=ts, posted_at=utcnow(), state="streaming"
+                    )
+                    draft.message_ts, draft.posted_at = ts, stored.posted_at
+
+    def _fail_draft(
+        self, draft: Draft, request: Request, message: str, *, state: str = State.FAILED
+    ) -> None:
+        with self.db.session() as session:
+            stored = draft_store.get_draft(session, team_id=draft.team_id, draft_id=draft.id or 0)
+            if stored is not None:
+                draft_store.update_draft(session, draft=stored, state="failed")
+        self._set_state(request, state, error=message[:500])
+        self.slack.post(
+            channel=request.channel_id,
+            thread_ts=request.thread_ts,
+            blocks=failure_blocks(message + " Your request is saved.", request_id=request.id or 0),
+            text=message,
+        )
+
+    def _post_quietly(self, channel: str, thread_ts: str, text: str) -> None:
+        try:
+            self.slack.post(
+                channel=channel, thread_ts=thread_ts, blocks=notice_blocks(text), text=text
+            )
+        except SlackCallFailed as exc:
+            logger.warning("could not post in thread: %s", exc.error)
+
+    def _give_up_on_slack(self, team_id: str, request_id: int, exc: SlackCallFailed) -> None:
+        logger.warning("request %s stopped: Slack %s said %s", request_id, exc.method, exc.error)
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is not None:
+                request_store.update_request(
+                    session, request=request, state=State.FAILED, error=f"slack: {exc.error}"
+                )
+
+
+def _signals(history: list[tuple[Feedback, Draft | None]]) -> Iterator[FeedbackSignal]:
+    """Stored feedback as the style learner sees it, oldest first."""
+    for feedback, draft in reversed(history):
+        at = feedback.created_at
+        if at.tzinfo is None:  # SQLite hands back naive UTC
+            at = at.replace(tzinfo=UTC)
+        yield FeedbackSignal(
+            kind=FeedbackKind(feedback.kind),
+            at=at,
+            reply_text=feedback.text,
+            draft=measure_draft(draft.text) if draft is not None and draft.text else None,
+        )
+
+
+def _plain(blocks: list[dict[str, object]]) -> str:
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict) and isinstance(text.get("text"), str):
+            return str(text["text"])
+    return "Baton"

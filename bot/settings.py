@@ -1,0 +1,128 @@
+"""Baton's settings, read from the environment or a `.env` file (shared/INTERFACE.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+# What to tell a person who got a setting wrong, by field name.
+_HOW_TO_FIX = {
+    "slack_bot_token": "set it to the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+    "slack_signing_secret": "set it to the Signing Secret from Basic Information, "
+    "or set SLACK_APP_TOKEN to use Socket Mode",
+    "slack_app_token": "set it to an app-level token (xapp-…) with connections:write, or unset it",
+    "slack_api_url": "set it to an http(s) URL such as https://slack.com/api/",
+    "database_url": "set it to sqlite:///baton.db or postgresql+psycopg://user@host/db",
+    "baton_draft_workers": "set it to a whole number from 1 to 1000",
+}
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, with a one-line message that says what to do."""
+
+
+class Settings(BaseSettings):
+    """Everything Baton reads from its environment; nothing reads os.environ elsewhere."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    baton_model: str = DEFAULT_MODEL
+    database_url: str = "sqlite:///baton.db"
+    # Model work runs on its own pool so Slack acks never wait behind drafts.
+    baton_draft_workers: int = Field(default=64, ge=1, le=1000)
+    baton_log_level: str = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_signing_secret", "anthropic_api_key")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http(s) URL")
+        # slack_sdk joins method names onto base_url, so it must end in a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            # SQLAlchemy's bare postgresql:// means psycopg2, which we do not ship.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _signing_secret_for_http(self) -> Settings:
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError("slack_signing_secret: is required in HTTP mode")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when Baton connects out to Slack instead of serving HTTP."""
+        return self.slack_app_token is not None
+
+    @property
+    def model_configured(self) -> bool:
+        """True when a Claude API key is set."""
+        return self.anthropic_api_key is not None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one line that names the setting and the fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = [str(part) for part in error.get("loc", ())]
+    message = str(error.get("msg", "is invalid"))
+    field = location[0] if location else ""
+    if not field and ":" in message:
+        # Errors from the model validator carry the field name in the message.
+        field, _, message = message.removeprefix("Value error, ").partition(":")
+        message = message.strip()
+    env_name = field.upper() or "a setting"
+    if error.get("type") == "missing":
+        problem = "is missing"
+    else:
+        problem = message.removeprefix("Value error, ")
+    fix = _HOW_TO_FIX.get(field, "check its value")
+    return f"{env_name} {problem}: {fix}."

@@ -1,0 +1,169 @@
+"""Slack Web API calls Baton makes, with retries, limits and errors turned into plain outcomes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.domain.render import Block, fallback_text
+
+logger = logging.getLogger(__name__)
+
+# Errors where trying the same call again cannot help.
+PERMANENT_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "msg_too_long",
+    "invalid_blocks",
+    "message_not_found",
+    "cant_update_message",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "restricted_action",
+    "no_text",
+}
+
+
+class SlackCallFailed(Exception):
+    """A Slack call failed after retries; `error` is Slack's error code."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error
+
+    @property
+    def permanent(self) -> bool:
+        """True when retrying the same call cannot succeed."""
+        return self.error in PERMANENT_ERRORS
+
+
+def make_web_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
+    """A WebClient that retries connection errors, 5xx and 429 (honouring Retry-After)."""
+    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    # slack_sdk retries only connection errors by default; rate limits and 5xx need handlers.
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+class UpdateBudget:
+    """Per-workspace token bucket for chat.update (Slack tier 3: about 50 a minute).
+
+    Streaming drafts share it: when many are in flight each one updates less often and
+    sends larger pieces. Final updates always go out (they may overdraw the bucket), so
+    no text is ever lost to the budget.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_minute: float = 45.0,
+        burst: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = burst
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tokens: dict[str, float] = {}
+        self._stamp: dict[str, float] = {}
+
+    def _refill(self, team_id: str) -> float:
+        now = self._clock()
+        tokens = self._tokens.get(team_id, self._burst)
+        elapsed = now - self._stamp.get(team_id, now)
+        tokens = min(self._burst, tokens + elapsed * self._rate)
+        self._stamp[team_id] = now
+        self._tokens[team_id] = tokens
+        return tokens
+
+    def try_take(self, team_id: str) -> bool:
+        """Take one update if the workspace can spare it now."""
+        with self._lock:
+            if self._refill(team_id) >= 1.0:
+                self._tokens[team_id] -= 1.0
+                return True
+            return False
+
+    def take_anyway(self, team_id: str) -> None:
+        """Record an update that must happen (a final one), overdrawing if need be."""
+        with self._lock:
+            self._refill(team_id)
+            self._tokens[team_id] -= 1.0
+
+
+class SlackIO:
+    """The Slack calls Baton makes for one workspace's bot token."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self.calls = 0  # counted for benchmarks and logs
+        self._lock = threading.Lock()
+
+    def _call(self, method: str, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            self.calls += 1
+        try:
+            return fn()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error")) if exc.response else "unknown"
+            logger.warning("Slack %s failed: %s", method, error)
+            raise SlackCallFailed(method, error) from None
+        except Exception as exc:
+            # Connection errors after slack_sdk's own retries.
+            logger.warning("Slack %s failed: %s", method, type(exc).__name__)
+            raise SlackCallFailed(method, f"connection_error:{type(exc).__name__}") from None
+
+    def post(self, *, channel: str, thread_ts: str | None, blocks: list[Block], text: str) -> str:
+        """Post a message (in a thread when thread_ts is given); returns its ts."""
+        response = self._call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                blocks=blocks,
+                text=fallback_text(text),
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+        return str(response["ts"])
+
+    def update(self, *, channel: str, ts: str, blocks: list[Block], text: str) -> None:
+        """Replace a message Baton posted."""
+        self._call(
+            "chat.update",
+            lambda: self.client.chat_update(
+                channel=channel, ts=ts, blocks=blocks, text=fallback_text(text)
+            ),
+        )
+
+    def ephemeral(
+        self, *, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> None:
+        """Tell one person something only they see."""
+        self._call(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, thread_ts=thread_ts
+            ),
+        )

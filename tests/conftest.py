@@ -1,0 +1,70 @@
+"""Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set),
+the fake Slack and fake Claude servers, and Baton itself served over HTTP between them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.fakes.claude import FakeClaude
+from bot.fakes.slack import FakeSlack
+from storage.db import Database
+from tests.world import World
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
+    """An empty Baton database of each backend; PostgreSQL gets its own schema, dropped after."""
+    if request.param == "sqlite":
+        db = Database.from_url(f"sqlite:///{tmp_path / 'baton.db'}")
+        db.create_tables()
+        yield db
+        db.dispose()
+        return
+    url = os.environ["TEST_DATABASE_URL"]
+    schema = f"baton_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database.from_url(url, schema=schema)
+    db.create_tables()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A fake Slack workspace with two people and a channel Baton is in."""
+    with FakeSlack() as slack:
+        slack.add_user("UALICE", name="alice", tz="Europe/London")
+        slack.add_user("UBOB", name="bob", tz="America/New_York")
+        slack.add_channel("CGENERAL", name="general", members=["UALICE", "UBOB", slack.bot_user_id])
+        yield slack
+
+
+@pytest.fixture
+def fake_claude() -> Iterator[FakeClaude]:
+    """A fake Claude API that records every call."""
+    with FakeClaude() as claude:
+        yield claude
+
+
+@pytest.fixture
+def world(database: Database, fake_slack: FakeSlack, fake_claude: FakeClaude) -> Iterator[World]:
+    """Baton running over HTTP against the fake Slack and fake Claude, with a scripted model."""
+    world = World.start(database=database, slack=fake_slack, claude=fake_claude)
+    try:
+        yield world
+    finally:
+        world.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
@@ -27,6 +28,18 @@ class ModelError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+@dataclass
+class DraftOutcome:
+    """How a streamed draft ended."""
+
+    stop_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """True when Claude stopped at the output cap, not because it was done."""
+        return self.stop_reason == "max_tokens"
 
 
 class Claude:
@@ -84,8 +97,11 @@ class Claude:
                 ]
         raise AssertionError("unreachable")
 
-    def stream_draft(self, prompt: Prompt) -> Iterator[str]:
-        """Yield the draft's text as Claude writes it; raises ModelError if it breaks."""
+    def stream_draft(self, prompt: Prompt, outcome: DraftOutcome | None = None) -> Iterator[str]:
+        """Yield the draft's text as Claude writes it; raises ModelError if it breaks.
+
+        `outcome`, if given, learns whether Claude stopped because it hit the length cap.
+        """
         try:
             with self._client.messages.stream(
                 model=self.model,
@@ -94,6 +110,8 @@ class Claude:
                 messages=prompt.messages,  # type: ignore[arg-type]
             ) as stream:
                 yield from stream.text_stream
+                if outcome is not None:
+                    outcome.stop_reason = stream.get_final_message().stop_reason
         except anthropic.APIError as exc:
             raise _as_model_error(exc) from None
         except Exception as exc:

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from bot.settings import SettingsError, load_settings
@@ -84,21 +85,20 @@ def _run(host: str, port: int | None) -> int:
             app.close()
         return 0
 
-    from bot.web import make_server
+    from bot.web import make_server, stop_server
 
     server = make_server(app, host=host, port=port)
 
     def stop(_signum: int, _frame: object) -> None:
         logger.info("stopping: no new requests; finishing drafts in flight")
-        server.close()
+        # The loop runs on this (main) thread; stopping it must happen from another.
+        threading.Thread(target=stop_server, args=(server,), daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     logger.info("Baton is listening on http://%s:%s/slack/events", host, server.effective_port)
     try:
         server.run()
-    except (OSError, ValueError):
-        pass  # the loop ends with an error once its socket is closed by the signal handler
     finally:
         app.close()
     return 0

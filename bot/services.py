@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.claude import Claude, ModelError
+from bot.claude import Claude, DraftOutcome, ModelError
 from bot.constants import (
     FEEDBACK_REACTIONS,
     REACTION_ACCEPT,
@@ -372,9 +372,10 @@ class Baton:
             min_interval=self.stream_interval,
         )
         attempts = len(self.model_backoff) + 1
+        outcome = DraftOutcome()
         for attempt in range(attempts):
             try:
-                for chunk in self.claude.stream_draft(prompt):
+                for chunk in self.claude.stream_draft(prompt, outcome):
                     publisher.feed(chunk)
                 if not publisher.text.strip():
                     raise ModelError("Claude returned an empty draft", retryable=True)
@@ -399,6 +400,7 @@ class Baton:
             adaptation=note,
             word_limit=word_limit(brief),
             words=words,
+            truncated=outcome.truncated,
         )
         publisher.finish(footer)
         with self.db.session() as session:

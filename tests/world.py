@@ -17,7 +17,7 @@ from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.fakes.claude import FakeClaude, FakeReply
 from bot.fakes.slack import FakeSlack
 from bot.settings import Settings
-from bot.web import make_server
+from bot.web import make_server, stop_server
 from storage.db import Database
 
 CHANNEL = "CGENERAL"
@@ -84,6 +84,7 @@ class World:
         claude: FakeClaude,
         with_model: bool = True,
         script: bool = True,
+        **overrides: Any,
     ) -> World:
         """Start Baton on a free port and point the fake Slack at it."""
         if script:
@@ -97,6 +98,7 @@ class World:
             anthropic_api_key=claude.api_key if with_model else None,
             anthropic_base_url=claude.url,
             database_url="sqlite://",  # unused: the fixture's database is passed in
+            **overrides,
         )
         app = create_app(settings, db=database)
         # Tests should not wait seconds between Baton's own model retries.
@@ -123,7 +125,7 @@ class World:
             return
         self.stopped = True
         self.app.wait_idle(timeout=30)
-        self.server.close()
+        stop_server(self.server)
         self.thread.join(timeout=5)
         self.app.listeners.shutdown(wait=True)
         self.app.work.shutdown(wait=True)

@@ -10,7 +10,8 @@ from bot.domain.brief import Brief
 
 # Enough for a long request plus thread context; beyond it we cut oldest-first and say so.
 MAX_QUOTED_CHARS = 60_000
-DRAFT_MAX_TOKENS = 2_048
+# About 30,000 characters: room for a long document, and a cap on what one draft can cost.
+DRAFT_MAX_TOKENS = 8_192
 BRIEF_MAX_TOKENS = 1_024
 BRIEF_TOOL_NAME = "record_brief"
 

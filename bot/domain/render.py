@@ -114,6 +114,7 @@ class DraftFooter:
     adaptation: str | None
     word_limit: int | None
     words: int
+    truncated: bool = False
 
 
 def footer_lines(footer: DraftFooter) -> list[str]:
@@ -122,6 +123,8 @@ def footer_lines(footer: DraftFooter) -> list[str]:
     if footer.confidence_reason:
         sure += f" ({escape_mrkdwn(footer.confidence_reason)})"
     lines = [sure]
+    if footer.truncated:
+        lines.append(":warning: Claude stopped at its length cap: the end may be missing.")
     if footer.assumptions:
         shown = "; ".join(escape_mrkdwn(item) for item in footer.assumptions[:3])
         more = len(footer.assumptions) - 3

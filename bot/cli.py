@@ -29,6 +29,14 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class DropBoltTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN (which it reads itself) is unused when given a client:
+    true, expected, and alarming to an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token` will be unused" not in record.getMessage()
+
+
 def configure_logging(level: str) -> None:
     """Log to stderr with tokens masked; Bolt's own request logging kept quiet."""
     handler = logging.StreamHandler()
@@ -37,6 +45,7 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # Bolt logs whole request bodies when verification fails; keep people's text out of logs.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    handler.addFilter(DropBoltTokenNotice())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

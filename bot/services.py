@@ -5,6 +5,7 @@ everyone else out)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -107,17 +108,18 @@ class Baton:
     stream_interval: float = 1.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], datetime] = utcnow
-    drafts_started: int = field(default=0, init=False)
+    # Requests whose "reading your request" line is being posted right now.
+    _placeholders: dict[int, threading.Event] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     # ---- events ------------------------------------------------------------------------
 
     def on_message(self, message: InboundMessage) -> None:
         """A person wrote: a new request, a reply in a Baton thread, or nothing for Baton."""
+        addressed = message.is_dm or message.mentions_bot
+        if not addressed and not message.in_thread:
+            return  # channel chatter: not for Baton, and not worth a database write
         with self.db.session() as session:
-            # app_mention and message.* both deliver a mention: act on the message once.
-            key = f"msg:{message.channel_id}:{message.ts}"
-            if not claim_once(session, team_id=message.team_id, key=key):
-                return
             thread = None
             if message.in_thread and message.thread_ts:
                 thread = request_store.find_thread_request(
@@ -126,11 +128,17 @@ class Baton:
                     channel_id=message.channel_id,
                     thread_ts=message.thread_ts,
                 )
+            if thread is None and not addressed:
+                return  # a reply in a thread Baton is not part of
+            # app_mention and message.* both deliver a mention: act on the message once.
+            key = f"msg:{message.channel_id}:{message.ts}"
+            if not claim_once(session, team_id=message.team_id, key=key):
+                return
             if thread is not None:
                 self._record_reply(session, thread, message)
                 request_id = thread.id
                 new_request = None
-            elif message.is_dm or message.mentions_bot:
+            else:
                 new_request = request_store.create_request(
                     session,
                     team_id=message.team_id,
@@ -145,13 +153,18 @@ class Baton:
                 if new_request is None:
                     return
                 request_id = new_request.id
-            else:
-                return
         assert request_id is not None
         team_id = message.team_id
         if new_request is not None:
-            self._post_placeholder(new_request)
+            # The brief call need not wait for the placeholder: start it first, post alongside.
+            posted = threading.Event()
+            with self._lock:
+                self._placeholders[request_id] = posted
             self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+            try:
+                self._post_placeholder(new_request)
+            finally:
+                posted.set()
         else:
             self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
 
@@ -239,6 +252,11 @@ class Baton:
             self._write_draft(team_id, request_id, revision=Revision.FIRST)
         except SlackCallFailed as exc:
             self._give_up_on_slack(team_id, request_id, exc)
+        finally:
+            with self._lock:
+                posted = self._placeholders.get(request_id)
+                if posted is not None and posted.is_set():
+                    del self._placeholders[request_id]  # nothing left to wait for
 
     def handle_reply(self, team_id: str, request_id: int) -> None:
         """A reply in the thread: answers to questions, or a revision of the latest draft."""
@@ -312,9 +330,9 @@ class Baton:
             self._show(request, blocks + questions_blocks(brief, requester_id=request.requester_id))
             return None
         version = self._save_brief(request, brief, source="extracted", state=State.DRAFTING)
-        self._show(
-            request, brief_blocks(brief, request_id=request.id, version=version, drafting=True)
-        )
+        blocks = brief_blocks(brief, request_id=request.id, version=version, drafting=True)
+        # Showing the brief runs beside the draft's model call, not before it.
+        self.work.submit(("show", request.id), lambda: self._show_quietly(request, blocks))
         return brief
 
     def _write_draft(
@@ -352,7 +370,6 @@ class Baton:
         if self.claude is None:
             self._fail_draft(draft, request, NO_MODEL_MESSAGE, state=State.NO_MODEL)
             return None
-        self.drafts_started += 1
         brief = Brief.model_validate(request.brief)
         prompt = draft_prompt(
             brief,
@@ -522,8 +539,18 @@ class Baton:
                 request_store.update_request(session, request=stored, brief_ts=ts)
         request.brief_ts = ts
 
+    def _show_quietly(self, request: Request, blocks: list[dict[str, object]]) -> None:
+        try:
+            self._show(request, blocks)
+        except SlackCallFailed as exc:
+            logger.warning("could not show the brief of request %s: %s", request.id, exc.error)
+
     def _show(self, request: Request, blocks: list[dict[str, object]]) -> None:
         """Show `blocks` as the request's brief message (post it if the placeholder failed)."""
+        with self._lock:
+            placeholder = self._placeholders.pop(request.id or 0, None)
+        if placeholder is not None:
+            placeholder.wait(timeout=30)
         text = _plain(blocks)
         with self.db.session() as session:
             stored = request_store.get_request(

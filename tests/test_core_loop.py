@@ -318,3 +318,25 @@ def test_a_forged_request_is_refused_and_touches_nothing(world: World) -> None:
     assert rows(world, Request) == []
     assert world.slack.calls_to("chat.postMessage") == []
     assert world.claude.calls == []
+
+
+def test_channel_chatter_and_other_threads_are_left_alone(world: World) -> None:
+    """Messages not addressed to Baton, and replies in threads it is not part of, cause
+    no reply and no database write."""
+    from storage.models import EventClaim
+
+    ts = world.slack.post_user_message(ALICE, CHANNEL, "lunch anyone?")
+    world.reply(ts, "yes please", user=BOB)
+    world.idle()
+    assert world.baton_messages(ts) == []
+    assert rows(world, EventClaim) == [] and rows(world, Request) == []
+
+
+def test_a_mention_inside_someone_elses_thread_starts_a_request_there(world: World) -> None:
+    """@Baton in a reply of an ordinary thread answers in that thread."""
+    ts = world.slack.post_user_message(BOB, CHANNEL, "we need a launch note for export")
+    world.reply(ts, f"<@{world.slack.bot_user_id}> {LAUNCH}")
+    [draft] = world.wait_for_drafts(ts, 1)
+    assert draft.thread_ts == ts
+    [request] = rows(world, Request)
+    assert request.thread_ts == ts and request.requester_id == ALICE

@@ -1,0 +1,288 @@
+"""Benchmark: N mentions at concurrency C against `baton run`, the fake Slack and a fake Claude.
+
+Run by hand, not in CI:  python bench/bench_mentions.py --mentions 200 --concurrency 200
+
+Baton runs as a real `baton run` subprocess (HTTP mode, SQLite unless --database-url), so
+the numbers include signature checks, Bolt, waitress, the database and real HTTP to both
+fakes. Reports ack latency, Baton's own overhead from the event to the first visible draft
+text (minus the fake model's time for the brief and its time to first token), Slack calls
+per draft, and Baton's peak memory (VmHWM of the subprocess).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.domain.prompts import BRIEF_TOOL_NAME  # noqa: E402
+from bot.fakes.claude import FakeClaude, FakeReply  # noqa: E402
+from bot.fakes.slack import FakeSlack  # noqa: E402
+
+DRAFT = (
+    "Export is here. Download any report as CSV or PDF from the new Export button, "
+    "share it with your team, and keep working in the tools you already use. "
+) * 3
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--ttft", type=float, default=1.0, help="fake Claude time to first token")
+    parser.add_argument("--tokens-per-second", type=float, default=50.0)
+    parser.add_argument("--brief-seconds", type=float, default=0.5, help="fake brief latency")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workers", type=int, default=None, help="BATON_DRAFT_WORKERS")
+    args = parser.parse_args()
+
+    with (
+        FakeSlack(echo_bot_messages=True) as slack,
+        FakeClaude() as claude,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        slack.add_user("UALICE", name="alice")
+        slack.add_channel("CBENCH", name="bench", members=["UALICE", slack.bot_user_id])
+        claude.responder = lambda request: FakeReply(
+            text=DRAFT, ttft=args.ttft, tokens_per_second=args.tokens_per_second
+        )
+
+        # The brief is a non-streamed tool call: give it its own latency.
+        def slow_brief(request: dict) -> dict:
+            time.sleep(args.brief_seconds)
+            return {
+                "goal": "announce export",
+                "audience": "customers",
+                "deliverable": "a note",
+                "constraints": [],
+                "assumptions": [],
+                "open_questions": [],
+                "actionable": True,
+            }
+
+        claude.on_tool(BRIEF_TOOL_NAME, slow_brief)
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_URL": slack.api_url,
+            "ANTHROPIC_API_KEY": claude.api_key,
+            "ANTHROPIC_BASE_URL": claude.url,
+            "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
+            "BATON_LOG_LEVEL": "WARNING",
+        }
+        if args.workers:
+            env["BATON_DRAFT_WORKERS"] = str(args.workers)
+        baton = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=tmp,
+        )
+        try:
+            slack.wait_for(lambda: _healthy(port), timeout=30, message="baton /healthz")
+            slack.events_url = f"http://127.0.0.1:{port}/slack/events"
+            results = run_load(slack, args.mentions, args.concurrency)
+            stages(slack, claude, results, args)
+            peak = peak_rss_mib(baton.pid)
+        finally:
+            baton.send_signal(signal.SIGTERM)
+            baton.wait(timeout=60)
+        report(slack, results, args, peak)
+    return 0
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return json.loads(response.read()).get("ok") is True
+    except OSError:
+        return False
+
+
+def run_load(slack: FakeSlack, mentions: int, concurrency: int) -> list[dict]:
+    """Closed loop: C people, each posting a mention and waiting for its finished draft.
+
+    One monitor thread watches for finished drafts, so the load generator itself does not
+    eat the two cores Baton runs on.
+    """
+    results: list[dict] = []
+    lock = threading.Lock()
+    counter = iter(range(mentions))
+    waiting: dict[str, threading.Event] = {}
+
+    def monitor(stop: threading.Event) -> None:
+        while not stop.is_set():
+            with lock:
+                pending = list(waiting.items())
+            for ts, done in pending:
+                thread = slack.messages("CBENCH", thread_ts=ts)
+                if any(
+                    "reply in this thread to revise" in json.dumps(m.blocks or []) for m in thread
+                ):
+                    done.set()
+                    with lock:
+                        waiting.pop(ts, None)
+            stop.wait(0.2)
+
+    def person() -> None:
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            started = time.monotonic()
+            done = threading.Event()
+            ts = slack.post_user_message(
+                "UALICE",
+                "CBENCH",
+                f"<@{slack.bot_user_id}> write launch note #{index}",
+                wait=False,
+            )
+            with lock:
+                waiting[ts] = done
+            done.wait(timeout=300)
+            with lock:
+                results.append({"ts": ts, "started": started, "finished": time.monotonic()})
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=monitor, args=(stop,))
+    watcher.start()
+    people = [threading.Thread(target=person) for _ in range(concurrency)]
+    for thread in people:
+        thread.start()
+    for thread in people:
+        thread.join()
+    stop.set()
+    watcher.join()
+    return results
+
+
+def stages(slack: FakeSlack, claude: FakeClaude, results: list[dict], args) -> None:
+    """Where the time goes, per request, from the fakes' own timestamps (p50, ms)."""
+    posts = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.update")]
+    by_thread: dict[str, dict[str, float]] = {}
+    placeholder_ts: dict[str, str] = {}
+    for call in posts:
+        blocks = json.dumps(call.params.get("blocks", ""))
+        thread = str(call.params.get("thread_ts"))
+        if call.method == "chat.postMessage" and "Reading your request" in blocks:
+            by_thread.setdefault(thread, {})["placeholder"] = call.at
+            placeholder_ts[str(call.response.get("ts"))] = thread
+        elif call.method == "chat.update" and "*Goal:*" in blocks:
+            thread = placeholder_ts.get(str(call.params.get("ts")), "")
+            by_thread.setdefault(thread, {}).setdefault("brief_shown", call.at)
+        elif call.method == "chat.postMessage" and "*Draft v1*" in blocks:
+            by_thread.setdefault(thread, {}).setdefault("draft_visible", call.at)
+    calls = claude.message_calls()
+    brief_calls = sorted(c.at for c in calls if c.body.get("tools"))
+    draft_calls = sorted(c.at for c in calls if not c.body.get("tools"))
+    gaps: dict[str, list[float]] = {
+        "event→placeholder": [],
+        "placeholder→brief call": [],
+        "brief reply→brief shown": [],
+        "brief shown→draft call": [],
+    }
+    for result in results:
+        marks = by_thread.get(result["ts"], {})
+        if "placeholder" in marks:
+            gaps["event→placeholder"].append(marks["placeholder"] - result["started"])
+            after = [t for t in brief_calls if t >= marks["placeholder"] - 0.001]
+            if after:
+                gaps["placeholder→brief call"].append(after[0] - marks["placeholder"])
+        if "brief_shown" in marks:
+            gaps["brief reply→brief shown"].append(
+                marks["brief_shown"] - (marks.get("placeholder", 0) + args.brief_seconds)
+            )
+            after = [t for t in draft_calls if t >= marks["brief_shown"] - 0.001]
+            if after:
+                gaps["brief shown→draft call"].append(after[0] - marks["brief_shown"])
+    for name, values in gaps.items():
+        if values:
+            print(f"  {name}: p50 {percentile(values, 0.5) * 1000:.1f} ms")
+
+
+def report(slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak: float) -> None:
+    deliveries = [d for d in slack.deliveries if d.kind == "event"]
+    mentions = [d for d in deliveries if (d.event or {}).get("type") == "app_mention"]
+    acks = [d.seconds * 1000 for d in deliveries]
+    calls = slack.calls
+    first_text: dict[str, float] = {}
+    for call in calls:
+        if call.method == "chat.postMessage" and "*Draft v1*" in json.dumps(call.params):
+            first_text.setdefault(str(call.params.get("thread_ts")), call.at)
+    overheads = []
+    for result in results:
+        visible = first_text.get(result["ts"])
+        if visible is not None:
+            model_time = args.brief_seconds + args.ttft
+            overheads.append((visible - result["started"] - model_time) * 1000)
+    chat_calls = [c for c in calls if c.method.startswith("chat.")]
+    failed = [c for c in calls if not c.ok]
+    finished = len(first_text)
+    print(
+        f"mentions={args.mentions} concurrency={args.concurrency} ttft={args.ttft}s "
+        f"tokens/s={args.tokens_per_second} brief={args.brief_seconds}s"
+    )
+    print(
+        f"events delivered: {len(deliveries)} (mentions {len(mentions)}); "
+        f"timed out: {sum(d.timed_out for d in deliveries)}"
+    )
+    print(
+        f"ack latency ms: p50 {percentile(acks, 0.5):.1f}  p99 {percentile(acks, 0.99):.1f}  "
+        f"max {max(acks):.1f}"
+    )
+    if overheads:
+        print(
+            f"overhead to first visible draft text ms: p50 {percentile(overheads, 0.5):.1f}  "
+            f"p99 {percentile(overheads, 0.99):.1f}"
+        )
+    print(
+        f"drafts finished: {finished}/{args.mentions}; Slack chat.* calls per draft: "
+        f"{len(chat_calls) / max(1, finished):.2f} "
+        f"(postMessage {sum(c.method == 'chat.postMessage' for c in chat_calls)}, "
+        f"update {sum(c.method == 'chat.update' for c in chat_calls)}); failed calls: "
+        f"{len(failed)}"
+    )
+    wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
+    print(f"wall time {wall:.1f}s; Baton peak RSS {peak:.0f} MiB")
+    print(
+        f"median request to finished draft: "
+        f"{statistics.median(r['finished'] - r['started'] for r in results):.2f}s"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,9 +7,14 @@
         ts = slack.post_user_message("UALICE", "CGEN", "<@UBATON> draft the launch note")
         slack.wait_for(lambda: slack.messages("CGEN", thread_ts=ts)[1:], message="a reply")
 
+Socket Mode: ``FakeSlack(socket_mode=True)`` sends the same deliveries as envelopes over a
+WebSocket that the app opens with ``apps.connections.open`` (app token ``fake.app_token``);
+``drop_socket()``, ``send_disconnect()`` and ``socket_connections`` test reconnection.
+
 Modules: ``_fake`` (FakeSlack: lifecycle, people's actions, inspection, fault switches,
 delivery), ``_web_api`` (the Web API methods), ``_blocks`` (Block Kit limits), ``_http``
-(server and request plumbing), ``_models`` (Call, Message, Delivery).
+(server and request plumbing), ``_socket`` (Socket Mode: WebSocket server, envelopes, acks),
+``_models`` (Call, Message, Delivery).
 """
 
 from bot.fakes.slack._blocks import validate_blocks, validate_view

@@ -3,6 +3,8 @@
 The real ``slack_sdk.WebClient(base_url=fake.api_url)`` talks to it unchanged, and it delivers
 signed Events API / slash command / interactivity requests to ``events_url`` the way Slack does:
 one ordered queue for what people do, a 3-second ack timeout, retries only when asked for.
+With ``socket_mode`` on, the same deliveries go as Socket Mode envelopes over a WebSocket the
+app opened through ``apps.connections.open`` (see ``_socket``).
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.fakes.slack._blocks import MESSAGE_BLOCK_LIMIT, validate_blocks
 from bot.fakes.slack._http import Server, parse_params, pop_token, post
 from bot.fakes.slack._models import Call, Delivery, Message, next_id, next_ts
+from bot.fakes.slack._socket import SocketMode, SocketServer
 from bot.fakes.slack._web_api import ApiError, Channel, WebApi, truthy, with_block_ids
 
 T = TypeVar("T")
 
+# The one Web API method that takes the app-level (xapp-) token instead of the bot token.
+APP_TOKEN_METHOD = "apps.connections.open"
 _METHOD = re.compile(r"[A-Za-z]+(?:\.[A-Za-z]+)+")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _TZ_LABELS = {
@@ -121,8 +126,12 @@ def _find_button(
     return None
 
 
-class FakeSlack(WebApi):
-    """A Slack workspace with one app (Baton) installed. Thread-safe; use as a context manager."""
+class FakeSlack(WebApi, SocketMode):
+    """A Slack workspace with one app (Baton) installed. Thread-safe; use as a context manager.
+
+    ``socket_mode`` (settable at any time) sends deliveries over Socket Mode instead of POSTing
+    them to ``events_url``; ``app_token`` is the app-level token apps.connections.open wants.
+    """
 
     api_app_id = "A0001"
     verification_token = "verif"
@@ -140,6 +149,8 @@ class FakeSlack(WebApi):
         events_url: str | None = None,
         echo_bot_messages: bool = True,
         ack_timeout: float = 3.0,
+        app_token: str = "xapp-test-token",
+        socket_mode: bool = False,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -149,6 +160,8 @@ class FakeSlack(WebApi):
         self.events_url = events_url
         self.echo_bot_messages = echo_bot_messages
         self.ack_timeout = ack_timeout
+        self.app_token = app_token
+        self.socket_mode = socket_mode
         self.trigger_ttl = 3.0  # seconds a trigger_id stays exchangeable, as on Slack
 
         self._lock = threading.RLock()
@@ -173,6 +186,7 @@ class FakeSlack(WebApi):
 
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._server: Server | None = None
+        self._socket: SocketServer | None = None
         self._threads: list[threading.Thread] = []
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -184,11 +198,12 @@ class FakeSlack(WebApi):
     # -------------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeSlack:
-        """Serve on 127.0.0.1 (a free port) and start the delivery queue."""
+        """Serve on 127.0.0.1 (free ports: HTTP, Socket Mode) and start the delivery queue."""
         if self._server is not None:
             raise RuntimeError("FakeSlack is already started")
         self._stopping.clear()
         self._server = Server(self)
+        self._socket = SocketServer(app_id=self.api_app_id).start()
         port = self._server.server_address[1]
         self._worker = threading.Thread(
             target=self._deliver_loop, name=f"FakeSlack-events-{port}", daemon=True
@@ -207,17 +222,21 @@ class FakeSlack(WebApi):
         return self
 
     def stop(self) -> None:
-        """Shut the server and the delivery thread down; queued deliveries are dropped."""
+        """Shut the servers and the delivery thread down; queued deliveries are dropped."""
         server = self._server
         if server is None:
             return
         self._stopping.set()
+        if self._socket is not None:
+            # First, so a delivery waiting for an ack or a connection is released at once.
+            self._socket.stop()
         server.shutdown()
         server.server_close()  # joins in-flight request threads
         self._queue.put(None)
         for thread in self._threads:
             thread.join(timeout=self.ack_timeout + 5)
         self._server = None
+        self._socket = None
         self._threads = []
         self._worker = None
 
@@ -423,7 +442,7 @@ class FakeSlack(WebApi):
         """A person runs ``/command text``: a signed form POST, queued like events."""
         if not command.startswith("/"):
             raise ValueError(f"slash commands start with '/': {command!r}")
-        self._require_events_url()
+        self._require_receiver()
         with self._lock:
             ch = self._known_channel(channel)
             person = self._known_user(user)
@@ -458,7 +477,7 @@ class FakeSlack(WebApi):
         block_id: str | None = None,
     ) -> Delivery:
         """A person clicks a button on a stored message: a ``block_actions`` payload."""
-        self._require_events_url()
+        self._require_receiver()
         with self._lock:
             ch, msg = self._known_message(channel, message_ts)
             person = self._known_user(user)
@@ -508,9 +527,67 @@ class FakeSlack(WebApi):
             }
         return self._post_payload("block_actions", payload)
 
+    def click_ephemeral_button(
+        self, user: str, channel: str, blocks: list[dict[str, Any]], action_id: str
+    ) -> Delivery:
+        """A person clicks a button on an ephemeral message they were shown (e.g. the blocks
+        of a slash command's ack); Slack sends no message, only a container and response_url."""
+        with self._lock:
+            ch = self._known_channel(channel)
+            person = self._known_user(user)
+            payload = self._button_payload(user, person, blocks, action_id)
+            payload["container"] = {
+                "type": "message",
+                "message_ts": f"{time.time():.6f}",
+                "channel_id": ch.id,
+                "is_ephemeral": True,
+            }
+            payload["channel"] = {"id": ch.id, "name": "directmessage" if ch.is_im else ch.name}
+            payload["response_url"] = self._new_response_url(channel=ch.id, user=user)
+        return self._post_payload("block_actions", payload)
+
+    def click_view_button(self, user: str, view: dict[str, Any], action_id: str) -> Delivery:
+        """A person clicks a button in a view: a modal or their Home tab."""
+        with self._lock:
+            person = self._known_user(user)
+            payload = self._button_payload(user, person, view.get("blocks") or [], action_id)
+            payload["container"] = {"type": "view", "view_id": view.get("id")}
+            payload["view"] = copy.deepcopy(view)
+        return self._post_payload("block_actions", payload)
+
+    def _button_payload(
+        self, user: str, person: Any, blocks: list[dict[str, Any]], action_id: str
+    ) -> dict[str, Any]:
+        self._require_receiver()
+        found = _find_button(blocks, action_id, None)
+        if found is None:
+            raise LookupError(f"no button with action_id {action_id!r} in those blocks")
+        block, button = found
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block.get("block_id"),
+            "text": copy.deepcopy(button.get("text")),
+            "type": "button",
+            "action_ts": f"{time.time():.6f}",
+        }
+        if "value" in button:
+            action["value"] = button["value"]
+        return {
+            "type": "block_actions",
+            "user": self._payload_user(user, person),
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "trigger_id": self._new_trigger(user),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "state": {"values": {}},
+            "actions": [action],
+        }
+
     def submit_view(self, user: str, view_id: str, values: dict[str, Any]) -> Delivery:
         """A person submits an open modal with ``values`` as ``view.state.values``."""
-        self._require_events_url()
+        self._require_receiver()
         with self._lock:
             if view_id not in self._views:
                 raise LookupError(f"no view {view_id!r}")
@@ -543,8 +620,12 @@ class FakeSlack(WebApi):
         signature: str | None = None,
         timestamp: int | None = None,
     ) -> Delivery:
-        """POST one event in a signed envelope now, on this thread; returns how it went."""
-        self._require_events_url()
+        """POST one event in a signed envelope now, on this thread; returns how it went.
+
+        In Socket Mode the retry fields become ``retry_attempt``/``retry_reason`` and the
+        signing arguments are ignored (Socket Mode has no signatures).
+        """
+        self._require_receiver()
         envelope = self._envelope(copy.deepcopy(event), event_id)
         extra: dict[str, str] = {}
         if retry_num is not None:
@@ -560,7 +641,10 @@ class FakeSlack(WebApi):
         return self._perform(job)
 
     def post_raw(self, body: bytes, headers: Mapping[str, str]) -> Delivery:
-        """POST exactly ``body`` with exactly ``headers`` to events_url (forged requests)."""
+        """POST exactly ``body`` with exactly ``headers`` to events_url (forged requests).
+
+        Always over HTTP, even in Socket Mode: forged requests are an HTTP concern.
+        """
         self._require_events_url()
         text = body.decode("utf-8", "replace")
         return self._perform(_Job(Delivery("raw", body, payload=text), raw_headers=dict(headers)))
@@ -747,8 +831,13 @@ class FakeSlack(WebApi):
                 answer = early
             elif token is None:
                 answer = {"ok": False, "error": "not_authed"}
-            elif token != self.bot_token:
-                answer = {"ok": False, "error": "invalid_auth"}
+            elif token != (self.app_token if method == APP_TOKEN_METHOD else self.bot_token):
+                # A real token of the wrong kind is refused differently from a bad one.
+                known = token in (self.app_token, self.bot_token)
+                answer = {
+                    "ok": False,
+                    "error": "not_allowed_token_type" if known else "invalid_auth",
+                }
             elif self._faults.get(method):
                 fault = self._faults[method].popleft()
                 status, answer = fault.status, {"ok": False, "error": fault.error}
@@ -934,8 +1023,9 @@ class FakeSlack(WebApi):
         }
 
     def _emit(self, channel: Channel, event: dict[str, Any]) -> Delivery | None:
-        """Queue an event for Baton: only for conversations the bot is in, and with a URL set."""
-        if self.events_url is None or self.bot_user_id not in channel.members:
+        """Queue an event for Baton: only for conversations the bot is in, and with somewhere
+        to deliver to (``events_url`` or Socket Mode)."""
+        if not self._has_receiver() or self.bot_user_id not in channel.members:
             return None
         envelope = self._envelope(event)
         delivery = Delivery("event", json.dumps(envelope).encode(), payload=envelope)
@@ -952,6 +1042,15 @@ class FakeSlack(WebApi):
             while not delivery.wait(0.05):
                 if self._stopping.is_set():
                     return
+
+    def _has_receiver(self) -> bool:
+        return self.socket_mode or self.events_url is not None
+
+    def _require_receiver(self) -> None:
+        if not self._has_receiver():
+            raise RuntimeError(
+                "set FakeSlack.events_url or socket_mode first: there is nowhere to deliver to"
+            )
 
     def _require_events_url(self) -> None:
         if self.events_url is None:
@@ -976,8 +1075,19 @@ class FakeSlack(WebApi):
             self._perform(job)
 
     def _perform(self, job: _Job) -> Delivery:
-        """POST one delivery to events_url and record how Baton answered."""
+        """POST one delivery to events_url (or send it over Socket Mode) and record how Baton
+        answered."""
         d = job.delivery
+        if self.socket_mode and job.raw_headers is None:
+            self._deliver_over_socket(
+                d,
+                retry_attempt=int(job.extra_headers.get("X-Slack-Retry-Num", 0)),
+                retry_reason=job.extra_headers.get("X-Slack-Retry-Reason", ""),
+            )
+            with self._lock:
+                self._deliveries.append(d)
+            d._done.set()
+            return d
         url = self.events_url
         if url is None:
             d.error = "events_url is not set"

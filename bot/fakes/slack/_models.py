@@ -143,13 +143,17 @@ class Message:
 
 @dataclass
 class Delivery:
-    """One POST the fake made to ``events_url``.
+    """One POST the fake made to ``events_url``, or one Socket Mode envelope.
 
     ``kind`` is "event", "command", "block_actions", "view_submission" or "raw"; ``body`` the
     exact bytes sent, ``payload`` the same decoded (envelope, form dict or interaction payload);
     ``headers`` what was sent; ``status``/``response_body`` how the app answered (``status`` is
     None when it did not answer within the ack timeout or the connection failed: see
     ``timed_out`` and ``error``).
+
+    Over Socket Mode, ``envelope_id`` is set, ``body`` is the whole socket message, ``payload``
+    is what HTTP would carry, ``headers`` is empty, and an ack counts as a 200 whose
+    ``response_body`` is the JSON of the ack's ``payload`` (empty without one).
     """
 
     kind: str
@@ -161,6 +165,7 @@ class Delivery:
     headers: dict[str, str] = field(default_factory=dict)
     payload: Any = None
     error: str | None = None
+    envelope_id: str | None = None
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @property

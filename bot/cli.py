@@ -86,11 +86,25 @@ def _run(host: str, port: int | None) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         assert settings.slack_app_token is not None
-        handler = SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value())
+        # The client notices a dropped connection at its next ping: ping often enough that a
+        # drop costs seconds, not tens of seconds.
+        handler = SocketModeHandler(
+            app.bolt, settings.slack_app_token.get_secret_value(), ping_interval=5
+        )
+        stopped = threading.Event()
+
+        def stop_socket(_signum: int, _frame: object) -> None:
+            logger.info("stopping: disconnecting; finishing drafts in flight")
+            stopped.set()
+
+        signal.signal(signal.SIGTERM, stop_socket)
+        signal.signal(signal.SIGINT, stop_socket)
         logger.info("Baton is connecting to Slack in Socket Mode")
         try:
-            handler.start()
+            handler.connect()
+            stopped.wait()
         finally:
+            handler.close()
             app.close()
         return 0
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.claude import Claude
+from bot.preferences import Preferences
 from bot.services import Baton
 from bot.settings import Settings
 from bot.slack_io import SlackIO, UpdateBudget, make_web_client
@@ -29,6 +30,7 @@ class BatonApp:
     settings: Settings
     bolt: App
     baton: Baton
+    preferences: Preferences
     db: Database
     work: WorkPool
     listeners: CountingExecutor
@@ -93,11 +95,15 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         token_verification_enabled=False,
         listener_executor=listeners,
     )
-    register_all(bolt, baton)
+    preferences = Preferences(
+        db=database, slack=baton.slack, team_url=str(auth.get("url") or "https://slack.com/")
+    )
+    register_all(bolt, baton, preferences)
     return BatonApp(
         settings=settings,
         bolt=bolt,
         baton=baton,
+        preferences=preferences,
         db=database,
         work=work,
         listeners=listeners,

@@ -36,4 +36,26 @@ BOT_EVENTS = (
     "reaction_added",
     "reaction_removed",
     "app_home_opened",
+    "assistant_thread_started",
+    "assistant_thread_context_changed",
 )
+
+# Suggested prompts at the start of an assistant thread (Slack shows at most four).
+SUGGESTED_PROMPTS = (
+    ("Launch note", "Write a launch note for <feature>, for customers, under 150 words."),
+    ("Weekly update", "Draft this week's team update from these notes: <notes>"),
+    ("Summarise", "Summarise <doc or thread> for <audience> in five bullet points."),
+    ("Reply to a customer", "Draft a friendly reply to this customer message: <message>"),
+)
+
+# Slash command subcommands (shared/INTERFACE.md).
+SUBCOMMANDS = ("brief", "prefs", "digest", "channel", "help", "forget-me")
+
+# Modals and their buttons.
+CALLBACK_PREFS = "baton_prefs"
+CALLBACK_EDIT_BRIEF = "baton_edit_brief_modal"
+ACTION_FORGET_CONFIRM = "baton_forget_confirm"
+ACTION_FORGET_CANCEL = "baton_forget_cancel"
+ACTION_RESET_VALUE = "baton_reset_value"
+ACTION_RESET_ALL = "baton_reset_all"
+ACTION_OPEN_PREFS = "baton_open_prefs"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,7 @@ from bot.constants import (
     REACTION_REDO,
     REACTION_REJECT,
     REACTION_SHORTER,
+    SUGGESTED_PROMPTS,
 )
 from bot.domain.brief import (
     VAGUE_QUESTIONS,
@@ -45,13 +46,11 @@ from bot.domain.render import (
 )
 from bot.domain.style import (
     FeedbackKind,
-    FeedbackSignal,
     StyleProfile,
     adaptation_note,
-    learn_style,
-    measure_draft,
     style_instructions,
 )
+from bot.preferences import load_style
 from bot.publisher import DraftPublisher
 from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 from bot.work import WorkPool
@@ -60,7 +59,7 @@ from storage import feedback as feedback_store
 from storage import requests as request_store
 from storage.claims import claim_once
 from storage.db import Database
-from storage.models import Draft, Feedback, Request, utcnow
+from storage.models import Draft, Request, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -156,17 +155,88 @@ class Baton:
         assert request_id is not None
         team_id = message.team_id
         if new_request is not None:
-            # The brief call need not wait for the placeholder: start it first, post alongside.
-            posted = threading.Event()
-            with self._lock:
-                self._placeholders[request_id] = posted
-            self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
-            try:
-                self._post_placeholder(new_request)
-            finally:
-                posted.set()
+            self._start(new_request)
         else:
             self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
+
+    def on_brief_command(
+        self, *, team_id: str, channel_id: str, user_id: str, text: str
+    ) -> str | None:
+        """`/baton brief <text>`: post the request in the channel as Baton, then the usual flow.
+        Returns what to tell the person privately when it cannot start."""
+        text = text.strip()
+        if not text:
+            return "Tell me what you need, e.g. `/baton brief a launch note for customers`."
+        shown = text if len(text) <= 2_900 else text[:2_900] + "… (the full request is kept)"
+        try:
+            ts = self.slack.post(
+                channel=channel_id,
+                thread_ts=None,
+                blocks=notice_blocks(f":memo: <@{user_id}> asked Baton:\n{shown}"),
+                text=f"<@{user_id}> asked Baton: {text}",
+            )
+        except SlackCallFailed as exc:
+            if exc.error in ("not_in_channel", "channel_not_found"):
+                return (
+                    "I'm not in this conversation, so I can't post here. Invite me with "
+                    "`/invite @Baton` (or mention me), then try again."
+                )
+            return f"Slack would not let me post here ({exc.error})."
+        with self.db.session() as session:
+            request = request_store.create_request(
+                session,
+                team_id=team_id,
+                channel_id=channel_id,
+                channel_type={"D": "im", "G": "group"}.get(channel_id[:1], "channel"),
+                message_ts=ts,
+                thread_ts=ts,
+                requester_id=user_id,
+                text=text,
+                state=State.BRIEFING,
+            )
+        if request is not None:
+            self._start(request)
+        return None
+
+    def on_assistant_thread_started(self, *, channel_id: str, thread_ts: str) -> None:
+        """Offer common briefs as suggested prompts in Slack's assistant view."""
+        prompts = [{"title": title, "message": text} for title, text in SUGGESTED_PROMPTS]
+        try:
+            self.slack.assistant_prompts(channel=channel_id, thread_ts=thread_ts, prompts=prompts)
+        except SlackCallFailed as exc:
+            logger.info("no suggested prompts for %s: %s", channel_id, exc.error)
+
+    def _assistant(
+        self, request: Request, *, status: str | None = None, title: str | None = None
+    ) -> None:
+        """Status and title in an assistant thread (a DM thread); elsewhere nothing."""
+        if request.channel_type != "im" or request.thread_ts == request.message_ts:
+            return
+        try:
+            if title:
+                self.slack.assistant_title(
+                    channel=request.channel_id, thread_ts=request.thread_ts, title=title[:250]
+                )
+            if status:
+                self.slack.assistant_status(
+                    channel=request.channel_id, thread_ts=request.thread_ts, status=status
+                )
+        except SlackCallFailed as exc:
+            logger.debug("not an assistant thread, or no access: %s", exc.error)
+
+    def _start(self, request: Request) -> None:
+        """Work on a new request: the brief call and the placeholder go out side by side."""
+        team_id, request_id = request.team_id, request.id
+        assert request_id is not None
+        posted = threading.Event()
+        with self._lock:
+            self._placeholders[request_id] = posted
+        self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        try:
+            self._post_placeholder(request)
+        finally:
+            posted.set()
+        self._assistant(request, status="is reading your request…")
 
     def on_reaction(self, change: ReactionChange) -> None:
         """A reaction on a draft is feedback; removing it takes the feedback back."""
@@ -219,6 +289,40 @@ class Baton:
             logger.info("retry of request %s asked by %s", request_id, user_id)
             self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
         return moved
+
+    def brief_for_editing(self, *, team_id: str, request_id: int) -> Brief | None:
+        """The request's current brief (or an empty one to fill in), for the edit modal."""
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+        if request is None:
+            return None
+        if request.brief:
+            return Brief.model_validate(request.brief)
+        return questions_only_brief(request.text, [])
+
+    def on_brief_edited(self, *, team_id: str, request_id: int, user_id: str, brief: Brief) -> bool:
+        """Keep the edited brief as a new version and draft again from it."""
+        with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is None:
+                return False
+            version = request_store.save_brief(
+                session,
+                request=request,
+                content=brief.model_dump(),
+                source="edited",
+                author_id=user_id,
+            ).version
+            request_store.update_request(session, request=request, state=State.DRAFTING)
+        blocks = brief_blocks(brief, request_id=request_id, version=version, drafting=True)
+        self.work.submit(("show", request_id), lambda: self._show_quietly(request, blocks))
+        self.work.submit(
+            request_id,
+            lambda: self.revise(
+                team_id, request_id, parent_id=None, revision=Revision.EDITED, asked_by=user_id
+            ),
+        )
+        return True
 
     # ---- slow work (runs on the work pool) ------------------------------------------------
 
@@ -286,7 +390,13 @@ class Baton:
             self._give_up_on_slack(team_id, request_id, exc)
 
     def revise(
-        self, team_id: str, request_id: int, *, parent_id: int, revision: Revision, asked_by: str
+        self,
+        team_id: str,
+        request_id: int,
+        *,
+        parent_id: int | None,
+        revision: Revision,
+        asked_by: str,
     ) -> None:
         """A reaction asked for another take, a shorter or a more detailed version."""
         try:
@@ -330,6 +440,7 @@ class Baton:
             self._show(request, blocks + questions_blocks(brief, requester_id=request.requester_id))
             return None
         version = self._save_brief(request, brief, source="extracted", state=State.DRAFTING)
+        self._assistant(request, title=brief.goal, status="is drafting…")
         blocks = brief_blocks(brief, request_id=request.id, version=version, drafting=True)
         # Showing the brief runs beside the draft's model call, not before it.
         self.work.submit(("show", request.id), lambda: self._show_quietly(request, blocks))
@@ -492,10 +603,7 @@ class Baton:
         )
 
     def _profile(self, session: Session, *, team_id: str, user_id: str) -> StyleProfile:
-        history = feedback_store.person_history(
-            session, team_id=team_id, user_id=user_id, limit=STYLE_HISTORY
-        )
-        return learn_style(list(_signals(history)), now=self.clock())
+        return load_style(session, team_id=team_id, user_id=user_id, now=self.clock())
 
     def _failed_draft(self, session: Session, request: Request) -> Draft | None:
         statement = (
@@ -641,20 +749,6 @@ class Baton:
                 request_store.update_request(
                     session, request=request, state=State.FAILED, error=f"slack: {exc.error}"
                 )
-
-
-def _signals(history: list[tuple[Feedback, Draft | None]]) -> Iterator[FeedbackSignal]:
-    """Stored feedback as the style learner sees it, oldest first."""
-    for feedback, draft in reversed(history):
-        at = feedback.created_at
-        if at.tzinfo is None:  # SQLite hands back naive UTC
-            at = at.replace(tzinfo=UTC)
-        yield FeedbackSignal(
-            kind=FeedbackKind(feedback.kind),
-            at=at,
-            reply_text=feedback.text,
-            draft=measure_draft(draft.text) if draft is not None and draft.text else None,
-        )
 
 
 def _plain(blocks: list[dict[str, object]]) -> str:

@@ -167,3 +167,64 @@ class SlackIO:
                 channel=channel, user=user, text=text, thread_ts=thread_ts
             ),
         )
+
+    def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> str:
+        """Open a modal; returns its view id."""
+        response = self._call(
+            "views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view)
+        )
+        return str(response["view"]["id"])
+
+    def publish_home(self, *, user_id: str, view: dict[str, Any]) -> None:
+        """Show a person their Home tab."""
+        self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
+
+    def user_timezone(self, user_id: str) -> str | None:
+        """The person's time zone as Slack knows it (IANA name), if any."""
+        response = self._call("users.info", lambda: self.client.users_info(user=user_id))
+        tz = (response.get("user") or {}).get("tz")
+        return str(tz) if tz else None
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel between Baton and a person."""
+        response = self._call(
+            "conversations.open", lambda: self.client.conversations_open(users=[user_id])
+        )
+        return str(response["channel"]["id"])
+
+    def team_url(self) -> str:
+        """The workspace's web address (for links to threads)."""
+        response = self._call("auth.test", self.client.auth_test)
+        return str(response.get("url") or "https://slack.com/")
+
+    def assistant_status(self, *, channel: str, thread_ts: str, status: str) -> None:
+        """Show a thinking status in an assistant thread (cleared by Baton's next reply)."""
+        self._call(
+            "assistant.threads.setStatus",
+            lambda: self.client.assistant_threads_setStatus(
+                channel_id=channel, thread_ts=thread_ts, status=status
+            ),
+        )
+
+    def assistant_title(self, *, channel: str, thread_ts: str, title: str) -> None:
+        """Name an assistant thread."""
+        self._call(
+            "assistant.threads.setTitle",
+            lambda: self.client.assistant_threads_setTitle(
+                channel_id=channel, thread_ts=thread_ts, title=title
+            ),
+        )
+
+    def assistant_prompts(
+        self, *, channel: str, thread_ts: str, prompts: list[dict[str, str]]
+    ) -> None:
+        """Offer suggested prompts at the start of an assistant thread."""
+        self._call(
+            "assistant.threads.setSuggestedPrompts",
+            lambda: self.client.assistant_threads_setSuggestedPrompts(
+                channel_id=channel,
+                thread_ts=thread_ts,
+                prompts=prompts,
+                title="Common briefs",
+            ),
+        )

@@ -93,8 +93,14 @@ def malformed(body: bytes, content_type: str) -> str | None:
             return "body is not JSON"
         if not isinstance(envelope, dict):
             return "body is not a JSON object"
-        if "event" in envelope and not isinstance(envelope["event"], dict):
+        event = envelope.get("event", {})
+        if not isinstance(event, dict):
             return "event is not an object"
+        # Bolt's assistant middleware fails with a 500 on these without their thread object.
+        if str(event.get("type", "")).startswith("assistant_thread_") and not isinstance(
+            event.get("assistant_thread"), dict
+        ):
+            return "assistant event without assistant_thread"
         return None
     payload = parse_qs(text).get("payload")
     if payload:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.preferences import Preferences
 from bot.services import Baton
 from handlers import actions, commands, events
 
 
-def register_all(app: App, baton: Baton) -> None:
+def register_all(app: App, baton: Baton, preferences: Preferences) -> None:
     """Wire every listener Baton has onto the Bolt app."""
-    events.register(app, baton)
-    actions.register(app, baton)
-    commands.register(app, baton)
+    events.register(app, baton, preferences)
+    actions.register(app, baton, preferences)
+    commands.register(app, baton, preferences)

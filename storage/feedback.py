@@ -114,3 +114,20 @@ def thread_replies(session: Session, *, request_id: int) -> list[Feedback]:
         .order_by(col(Feedback.id))
     )
     return list(session.exec(statement).all())
+
+
+def feedback_times(
+    session: Session, *, team_id: str, user_id: str, since: datetime, limit: int = 500
+) -> list[tuple[datetime, float | None]]:
+    """When the person gave feedback since `since`, and how long after each draft."""
+    statement = (
+        select(Feedback.created_at, Feedback.seconds_after_draft)
+        .where(
+            Feedback.team_id == team_id,
+            Feedback.user_id == user_id,
+            col(Feedback.created_at) >= since,
+        )
+        .order_by(col(Feedback.created_at).desc())
+        .limit(limit)
+    )
+    return [(at, seconds) for at, seconds in session.exec(statement).all()]

@@ -60,6 +60,8 @@ class BriefVersion(SQLModel, table=True):
     version: int
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     source: str = Field(max_length=24)
+    # Who wrote this version by hand (the Edit brief modal); None when Baton wrote it.
+    author_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -115,3 +117,25 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     seconds_after_draft: float | None = None
     retracted_at: datetime | None = None
+
+
+class Person(SQLModel, table=True):
+    """What a person set explicitly, and what Baton caches about them from Slack."""
+
+    __tablename__ = "people"
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    # Explicit style choices by dimension ("length": "short" …); absent = learned.
+    style: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # When the person reset a learned value: learning for it starts again from then (ISO time).
+    style_reset: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    language: str | None = Field(default=None, max_length=40)
+    digest_time: str | None = Field(default=None, max_length=5)  # "HH:MM", local
+    digest_days: list[int] | None = Field(default=None, sa_column=Column(JSON))
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    timezone: str | None = Field(default=None, max_length=64)  # set by the person
+    slack_timezone: str | None = Field(default=None, max_length=64)  # from users.info
+    updated_at: datetime = Field(default_factory=utcnow)

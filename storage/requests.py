@@ -75,7 +75,12 @@ def update_request(session: Session, *, request: Request, **changes: Any) -> Req
 
 
 def save_brief(
-    session: Session, *, request: Request, content: dict[str, Any], source: str
+    session: Session,
+    *,
+    request: Request,
+    content: dict[str, Any],
+    source: str,
+    author_id: str | None = None,
 ) -> BriefVersion:
     """Keep a new brief version and make it the request's current brief."""
     version = request.brief_version + 1
@@ -85,6 +90,7 @@ def save_brief(
         version=version,
         content=content,
         source=source,
+        author_id=author_id,
     )
     session.add(brief)
     update_request(session, request=request, brief=content, brief_version=version)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
+from bot.constants import ACTION_RETRY
 from bot.fakes.claude import FakeClaude, FakeReply
 from bot.fakes.slack import FakeSlack
 from storage.db import Database
@@ -81,18 +81,6 @@ def test_help_and_unknown_subcommands_answer_plainly(world: World) -> None:
     unknown = world.slack.send_slash_command(ALICE, CHANNEL, "/baton", "frobnicate now")
     assert unknown.ok and "frobnicate" in unknown.response_body
     assert "Mention `@Baton`" in unknown.response_body
-
-
-def test_edit_brief_button_answers_without_breaking_anything(world: World) -> None:
-    """The Edit brief button is acknowledged and explains how to change the brief for now."""
-    ts = world.mention(LAUNCH)
-    world.wait_for_drafts(ts, 1)
-    brief = world.baton_messages(ts)[0]
-    assert ACTION_EDIT_BRIEF in buttons(brief)
-    delivery = world.slack.click_button(ALICE, CHANNEL, brief.ts, ACTION_EDIT_BRIEF)
-    assert delivery.ok
-    world.slack.wait_for(lambda: world.slack.responses(), message="an ephemeral answer")
-    assert "Reply in the thread" in str(world.slack.responses()[-1]["body"])
 
 
 def test_health_check_and_unknown_paths(world: World) -> None:

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY, BOT_EVENTS, SLASH_COMMAND
+from bot import constants
+from bot.constants import BOT_EVENTS, SLASH_COMMAND
 from bot.fakes.slack import FakeSlack
+
+ALL_ACTIONS = [value for name, value in vars(constants).items() if name.startswith("ACTION_")]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,10 +142,11 @@ def test_every_subscribed_event_and_button_has_a_listener(world) -> None:
                 "event_ts": "1.1",
                 "tab": "home",
                 "text": "hello",
+                "assistant_thread": {"user_id": "UALICE", "channel_id": "D1", "thread_ts": "1.1"},
             }
         )
         assert delivery.status == 200, (event, delivery.response_body)
-    for action in (ACTION_EDIT_BRIEF, ACTION_RETRY):
+    for action in ALL_ACTIONS:
         payload = {
             "type": "block_actions",
             "team": {"id": "T0001"},

@@ -214,3 +214,37 @@ def buttons(message: Any) -> list[str]:
         if block.get("type") == "actions"
         for element in block.get("elements", [])
     ]
+
+
+def form_state(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """Slack's view.state.values for a modal, as if a person filled `answers` by block id
+    (text, an option value, "HH:MM", or a list of checked values); other inputs left as shown."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        kind, action_id = element["type"], element["action_id"]
+        answer = answers.get(block["block_id"], _initial(element))
+        if kind == "static_select":
+            option = next((o for o in element["options"] if o["value"] == answer), None)
+            value = {"type": kind, "selected_option": option}
+        elif kind == "timepicker":
+            value = {"type": kind, "selected_time": answer}
+        elif kind == "checkboxes":
+            chosen = [o for o in element["options"] if o["value"] in (answer or [])]
+            value = {"type": kind, "selected_options": chosen}
+        else:
+            value = {"type": kind, "value": answer}
+        state[block["block_id"]] = {action_id: value}
+    return state
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    if element["type"] == "static_select":
+        return (element.get("initial_option") or {}).get("value")
+    if element["type"] == "timepicker":
+        return element.get("initial_time")
+    if element["type"] == "checkboxes":
+        return [o["value"] for o in element.get("initial_options", [])]
+    return element.get("initial_value")

@@ -130,3 +130,30 @@ def parse_reaction(body: dict[str, Any]) -> ReactionChange | None:
         added=kind == "reaction_added",
         event_id=event_id,
     )
+
+
+def form_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's values by block id: text, a selected option's value, a time, or a
+    list of checked values; None where nothing was entered."""
+    state = (view.get("state") or {}).get("values") or {}
+    values: dict[str, Any] = {}
+    if not isinstance(state, dict):
+        return values
+    for block_id, actions in state.items():
+        if not isinstance(actions, dict):
+            continue
+        for element in actions.values():
+            if not isinstance(element, dict):
+                continue
+            kind = element.get("type")
+            if kind == "static_select":
+                option = element.get("selected_option") or {}
+                values[block_id] = option.get("value") if isinstance(option, dict) else None
+            elif kind == "timepicker":
+                values[block_id] = element.get("selected_time")
+            elif kind == "checkboxes":
+                options = element.get("selected_options") or []
+                values[block_id] = [o.get("value") for o in options if isinstance(o, dict)]
+            else:
+                values[block_id] = element.get("value")
+    return values

@@ -46,6 +46,7 @@ class Revision(StrEnum):
     SHORTER = "shorter"
     MORE_DETAIL = "more_detail"
     RETRY = "retry"
+    EDITED = "edited"
 
 
 _REVISION_ASKS = {
@@ -53,6 +54,7 @@ _REVISION_ASKS = {
     Revision.SHORTER: "Make it noticeably shorter (about half), keeping what matters most.",
     Revision.MORE_DETAIL: "Make it more detailed: expand the key points with specifics.",
     Revision.RETRY: "Write the draft.",
+    Revision.EDITED: "The requester edited the brief above. Write the draft from it.",
 }
 
 

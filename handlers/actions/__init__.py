@@ -1,18 +1,30 @@
-"""Block Kit button listeners."""
+"""Block Kit buttons and modal submissions."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
-from bot.services import Baton
-
-EDIT_BRIEF_NOTE = (
-    "Editing a brief in a form isn't available yet. Reply in the thread with what to change "
-    '("the audience is partners, not customers") and I\'ll revise the draft.'
+from bot.constants import (
+    ACTION_EDIT_BRIEF,
+    ACTION_FORGET_CANCEL,
+    ACTION_FORGET_CONFIRM,
+    ACTION_OPEN_PREFS,
+    ACTION_RESET_ALL,
+    ACTION_RESET_VALUE,
+    ACTION_RETRY,
+    CALLBACK_EDIT_BRIEF,
+    CALLBACK_PREFS,
 )
+from bot.domain.inbound import form_values
+from bot.domain.views import brief_from_form, edit_brief_modal
+from bot.preferences import Preferences
+from bot.services import Baton
+from bot.slack_io import SlackCallFailed
+
+logger = logging.getLogger(__name__)
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -20,33 +32,130 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
     return actions[0] if isinstance(actions[0], dict) else {}
 
 
-def register(app: App, baton: Baton) -> None:
-    """Wire the button listeners."""
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    team_id = team.get("id") if isinstance(team, dict) else None
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return str(team_id or user.get("team_id", "")), str(user_id or "")
 
-    def on_edit_brief(ack: Ack, respond: Respond) -> None:
+
+def _say(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, baton: Baton, preferences: Preferences) -> None:
+    """Wire the button and modal listeners."""
+
+    def on_edit_brief(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        respond(text=EDIT_BRIEF_NOTE, response_type="ephemeral", replace_original=False)
+        team_id, _ = _ids(body)
+        value = str(_action(body).get("value", ""))
+        brief = (
+            baton.brief_for_editing(team_id=team_id, request_id=int(value))
+            if (value.isdigit())
+            else None
+        )
+        if brief is None:
+            _say(respond, "That brief is no longer here.")
+            return
+        try:
+            preferences.slack.open_view(
+                trigger_id=str(body.get("trigger_id", "")),
+                view=edit_brief_modal(brief, request_id=int(value)),
+            )
+        except SlackCallFailed as exc:
+            _say(respond, f"Slack would not open the form ({exc.error}); please try again.")
+
+    def on_brief_edited(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team_id, user_id = _ids(body)
+        request_id = str(view.get("private_metadata", ""))
+        base = (
+            baton.brief_for_editing(team_id=team_id, request_id=int(request_id))
+            if (request_id.isdigit())
+            else None
+        )
+        if base is None:
+            ack(response_action="errors", errors={"goal": "This brief no longer exists."})
+            return
+        brief, errors = brief_from_form(form_values(view), base)
+        if errors or brief is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        baton.on_brief_edited(
+            team_id=team_id, request_id=int(request_id), user_id=user_id, brief=brief
+        )
 
     def on_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
+        team_id, user_id = _ids(body)
         value = str(_action(body).get("value", ""))
-        team_id = str((body.get("team") or {}).get("id", ""))
-        user_id = str((body.get("user") or {}).get("id", ""))
         if not value.isdigit():
-            respond(
-                text="That button is out of date.",
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        if baton.on_retry(team_id=team_id, request_id=int(value), user_id=user_id):
-            respond(text="Trying again…", response_type="ephemeral", replace_original=False)
+            _say(respond, "That button is out of date.")
+        elif baton.on_retry(team_id=team_id, request_id=int(value), user_id=user_id):
+            _say(respond, "Trying again…")
         else:
-            respond(
-                text="That request is already being worked on or done.",
-                response_type="ephemeral",
-                replace_original=False,
+            _say(respond, "That request is already being worked on, or done.")
+
+    def on_prefs_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team_id, user_id = _ids(body)
+        errors = preferences.save_prefs(team_id=team_id, user_id=user_id, values=form_values(view))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        _quietly(lambda: preferences.publish_home(team_id=team_id, user_id=user_id))
+
+    def on_open_prefs(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        _quietly(
+            lambda: preferences.open_prefs(
+                team_id=team_id, user_id=user_id, trigger_id=str(body.get("trigger_id", ""))
             )
+        )
+
+    def on_reset(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        action = _action(body)
+        dimension = None if action.get("action_id") == ACTION_RESET_ALL else action.get("value")
+        preferences.reset(team_id=team_id, user_id=user_id, dimension=dimension)
+        _quietly(lambda: preferences.publish_home(team_id=team_id, user_id=user_id))
+
+    def on_forget(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        erased = preferences.forget(team_id=team_id, user_id=user_id)
+        respond(
+            text=(
+                f"Done. I erased {erased.feedback} pieces of feedback, "
+                f"{erased.requests_deleted} of your requests, and the text and your name on "
+                f"{erased.requests_anonymised} request(s) others worked on"
+                + (", and your settings." if erased.settings else ".")
+            ),
+            response_type="ephemeral",
+            replace_original=True,
+        )
+
+    def on_forget_cancel(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(text="Nothing was erased.", response_type="ephemeral", replace_original=True)
 
     app.action(ACTION_EDIT_BRIEF)(on_edit_brief)
+    app.view(CALLBACK_EDIT_BRIEF)(on_brief_edited)
     app.action(ACTION_RETRY)(on_retry)
+    app.view(CALLBACK_PREFS)(on_prefs_saved)
+    app.action(ACTION_OPEN_PREFS)(on_open_prefs)
+    app.action(ACTION_RESET_VALUE)(on_reset)
+    app.action(ACTION_RESET_ALL)(on_reset)
+    app.action(ACTION_FORGET_CONFIRM)(on_forget)
+    app.action(ACTION_FORGET_CANCEL)(on_forget_cancel)
+
+
+def _quietly(work: Any) -> None:
+    try:
+        work()
+    except SlackCallFailed as exc:
+        logger.warning("Slack refused a view update: %s", exc.error)

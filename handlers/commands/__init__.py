@@ -1,45 +1,74 @@
-"""The /baton slash command."""
+"""The /baton slash command. Each branch acks first; slow work follows the ack."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot.constants import SLASH_COMMAND
-from bot.domain.render import Block
+from bot.domain.views import forget_confirm_blocks, help_blocks
+from bot.preferences import Preferences
 from bot.services import Baton
+from bot.slack_io import SlackCallFailed
+
+logger = logging.getLogger(__name__)
+
+NOT_YET = {
+    "channel": "Channel house rules aren't available yet.",
+}
 
 
-def help_blocks(problem: str | None = None) -> list[Block]:
-    """What Baton does and how to direct it, as Block Kit."""
-    lines = [
-        "*Baton turns a request into a brief and a draft, in the request's thread.*",
-        "• Mention `@Baton` with what you need, or DM it.",
-        "• Reply in the thread to revise; react on a draft: :+1: good · :-1: off the mark · "
-        ":repeat: another take · :scissors: shorter · :mag: more detail.",
-        "• `/baton help`: this message.",
-    ]
-    blocks: list[Block] = []
-    if problem:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": problem}})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
-    return blocks
-
-
-def register(app: App, baton: Baton) -> None:
+def register(app: App, baton: Baton, preferences: Preferences) -> None:
     """Wire the slash command."""
 
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         text = str(command.get("text") or "").strip()
-        word = text.split(maxsplit=1)[0].lower() if text else "help"
+        word, _, rest = text.partition(" ")
+        word = word.lower() or "help"
+        team_id = str(command.get("team_id", ""))
+        user_id = str(command.get("user_id", ""))
+        channel_id = str(command.get("channel_id", ""))
         if word == "help":
             ack(blocks=help_blocks(), text="Baton help", response_type="ephemeral")
-            return
-        problem = (
-            f"`{SLASH_COMMAND} {word}` isn't available yet. Mention me with your request "
-            "in a channel, or DM me."
-        )
-        ack(blocks=help_blocks(problem), text=problem, response_type="ephemeral")
+        elif word == "brief":
+            ack(text="On it: the brief will appear in the channel.", response_type="ephemeral")
+            problem = baton.on_brief_command(
+                team_id=team_id, channel_id=channel_id, user_id=user_id, text=rest
+            )
+            if problem:
+                respond(text=problem, response_type="ephemeral", replace_original=True)
+        elif word == "prefs":
+            ack()
+            _tell_on_failure(
+                respond,
+                lambda: preferences.open_prefs(
+                    team_id=team_id, user_id=user_id, trigger_id=str(command.get("trigger_id", ""))
+                ),
+            )
+        elif word == "digest" and not rest.strip():
+            ack(text="Sending your digest as a DM…", response_type="ephemeral")
+            _tell_on_failure(
+                respond, lambda: preferences.digest_now(team_id=team_id, user_id=user_id)
+            )
+        elif word == "digest":
+            ack(text="Channel digests aren't available yet.", response_type="ephemeral")
+        elif word == "forget-me":
+            ack(blocks=forget_confirm_blocks(), text="Erase your data?", response_type="ephemeral")
+        elif word in NOT_YET:
+            ack(text=NOT_YET[word], response_type="ephemeral")
+        else:
+            problem = f"I don't know `{SLASH_COMMAND} {word[:40]}`. Here is what I can do:"
+            ack(blocks=help_blocks(problem), text=problem, response_type="ephemeral")
 
     app.command(SLASH_COMMAND)(on_command)
+
+
+def _tell_on_failure(respond: Respond, work: Any) -> None:
+    try:
+        work()
+    except SlackCallFailed as exc:
+        respond(
+            text=f"Slack refused that ({exc.error}); please try again.", response_type="ephemeral"
+        )

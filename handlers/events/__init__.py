@@ -8,12 +8,14 @@ from typing import Any
 from slack_bolt import App
 
 from bot.domain.inbound import parse_message, parse_reaction
+from bot.preferences import Preferences
 from bot.services import Baton
+from bot.slack_io import SlackCallFailed
 
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, baton: Baton) -> None:
+def register(app: App, baton: Baton, preferences: Preferences) -> None:
     """Wire the event listeners."""
 
     def on_message(body: dict[str, Any]) -> None:
@@ -26,12 +28,31 @@ def register(app: App, baton: Baton) -> None:
         if change is not None:
             baton.on_reaction(change)
 
-    def on_home_opened() -> None:
-        # The Home tab arrives with the preferences work; acknowledging keeps Slack from retrying.
-        return None
+    def on_home_opened(body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str):
+            return
+        try:
+            preferences.publish_home(team_id=str(body.get("team_id", "")), user_id=user)
+        except SlackCallFailed as exc:
+            logger.warning("could not publish the Home tab: %s", exc.error)
 
     app.event("app_mention")(on_message)
     app.event("message")(on_message)
     app.event("reaction_added")(on_reaction)
     app.event("reaction_removed")(on_reaction)
+
+    def on_assistant_thread_started(body: dict[str, Any]) -> None:
+        thread = (body.get("event") or {}).get("assistant_thread") or {}
+        channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
+        if isinstance(channel, str) and isinstance(thread_ts, str):
+            baton.on_assistant_thread_started(channel_id=channel, thread_ts=thread_ts)
+
+    def on_assistant_context_changed() -> None:
+        # Baton does not use the channel the person is looking at; acking is enough.
+        return None
+
     app.event("app_home_opened")(on_home_opened)
+    app.event("assistant_thread_started")(on_assistant_thread_started)
+    app.event("assistant_thread_context_changed")(on_assistant_context_changed)

@@ -1,0 +1,230 @@
+"""A person's explicit settings, and erasing everything Baton holds about a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from storage.models import BriefVersion, Draft, DraftMessage, Feedback, Person, Request, utcnow
+
+
+def get_person(session: Session, *, team_id: str, user_id: str) -> Person | None:
+    """The person's stored settings, if they have any."""
+    return session.get(Person, (team_id, user_id))
+
+
+def save_person(session: Session, *, team_id: str, user_id: str, **changes: Any) -> Person:
+    """Create or change a person's settings."""
+    person = get_person(session, team_id=team_id, user_id=user_id)
+    if person is None:
+        person = Person(team_id=team_id, user_id=user_id)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.updated_at = utcnow()
+    session.add(person)
+    return person
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What forget-me removed, to tell the person."""
+
+    feedback: int
+    requests_deleted: int
+    requests_anonymised: int
+    settings: bool
+
+
+ERASED_TEXT = "[erased at the requester's request]"
+ERASED_USER = "erased"
+
+
+def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
+    """Erase a person: their feedback, settings and request text. Requests others worked on
+    stay (their drafts and the others' feedback) with the person's identity and words removed."""
+    theirs = (col(Feedback.team_id) == team_id, col(Feedback.user_id) == user_id)
+    feedback = session.exec(select(func.count()).select_from(Feedback).where(*theirs)).one()
+    session.exec(delete(Feedback).where(*theirs))  # type: ignore[call-overload]
+    mine = list(
+        session.exec(
+            select(Request).where(Request.team_id == team_id, Request.requester_id == user_id)
+        ).all()
+    )
+    others_worked = set()
+    if mine:
+        ids = [r.id for r in mine]
+        others_worked = set(
+            session.exec(
+                select(Feedback.request_id)
+                .where(col(Feedback.request_id).in_(ids))
+                .group_by(col(Feedback.request_id))
+                .having(func.count() > 0)
+            ).all()
+        )
+    deleted = anonymised = 0
+    for request in mine:
+        if request.id in others_worked:
+            request.text = ERASED_TEXT
+            request.requester_id = ERASED_USER
+            session.add(request)
+            anonymised += 1
+        else:
+            _delete_request(session, request)
+            deleted += 1
+    # Their replies that asked for a version live on in drafts as instructions.
+    session.exec(
+        update(Draft)  # type: ignore[call-overload]
+        .where(col(Draft.team_id) == team_id, col(Draft.asked_by) == user_id)
+        .values(asked_by=None, instruction=None)
+    )
+    session.exec(
+        update(BriefVersion)  # type: ignore[call-overload]
+        .where(col(BriefVersion.team_id) == team_id, col(BriefVersion.author_id) == user_id)
+        .values(author_id=None)
+    )
+    person = get_person(session, team_id=team_id, user_id=user_id)
+    if person is not None:
+        session.delete(person)
+    return Erased(
+        feedback=int(feedback or 0),
+        requests_deleted=deleted,
+        requests_anonymised=anonymised,
+        settings=person is not None,
+    )
+
+
+def _delete_request(session: Session, request: Request) -> None:
+    draft_ids = list(session.exec(select(Draft.id).where(Draft.request_id == request.id)).all())
+    if draft_ids:
+        session.exec(delete(DraftMessage).where(col(DraftMessage.draft_id).in_(draft_ids)))  # type: ignore[call-overload]
+        session.exec(delete(Feedback).where(col(Feedback.draft_id).in_(draft_ids)))  # type: ignore[call-overload]
+        # Children point at parents: clear the links before deleting.
+        session.exec(
+            update(Draft).where(col(Draft.request_id) == request.id).values(parent_id=None)
+        )  # type: ignore[call-overload]
+        session.exec(delete(Draft).where(col(Draft.request_id) == request.id))  # type: ignore[call-overload]
+    session.exec(delete(Feedback).where(col(Feedback.request_id) == request.id))  # type: ignore[call-overload]
+    session.exec(delete(BriefVersion).where(col(BriefVersion.request_id) == request.id))  # type: ignore[call-overload]
+    session.delete(request)
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """Something that waits for a person: a brief with questions, or a draft to judge."""
+
+    kind: str  # "questions" | "draft"
+    request_id: int
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    title: str
+    version: int
+    since: Any
+
+
+def waiting_for(
+    session: Session, *, team_id: str, user_id: str, limit: int = 10
+) -> list[WaitingItem]:
+    """The person's open briefs and the drafts of their requests they have not judged yet,
+    oldest first."""
+    items: list[WaitingItem] = []
+    open_briefs = session.exec(
+        select(Request)
+        .where(
+            Request.team_id == team_id,
+            Request.requester_id == user_id,
+            Request.state == "needs_answers",
+        )
+        .order_by(col(Request.created_at))
+        .limit(limit)
+    ).all()
+    for request in open_briefs:
+        items.append(
+            WaitingItem(
+                "questions",
+                request.id or 0,
+                request.channel_id,
+                request.thread_ts,
+                request.brief_ts or request.message_ts,
+                _title(request),
+                0,
+                request.created_at,
+            )
+        )
+    latest = (
+        select(Draft.request_id, func.max(Draft.version).label("version"))
+        .join(Request, col(Request.id) == col(Draft.request_id))
+        .where(
+            Request.team_id == team_id,
+            Request.requester_id == user_id,
+            Draft.state == "complete",
+        )
+        .group_by(col(Draft.request_id))
+        .subquery()
+    )
+    judged = select(Feedback.draft_id).where(
+        Feedback.team_id == team_id,
+        Feedback.user_id == user_id,
+        col(Feedback.draft_id).is_not(None),
+    )
+    rows = session.exec(
+        select(Draft, Request)
+        .join(
+            latest,
+            (col(Draft.request_id) == latest.c.request_id)
+            & (col(Draft.version) == latest.c.version),
+        )
+        .join(Request, col(Request.id) == col(Draft.request_id))
+        .where(col(Draft.id).not_in(judged))
+        .order_by(col(Draft.completed_at))
+        .limit(limit)
+    ).all()
+    for draft, request in rows:
+        items.append(
+            WaitingItem(
+                "draft",
+                request.id or 0,
+                request.channel_id,
+                request.thread_ts,
+                draft.message_ts or request.thread_ts,
+                _title(request),
+                draft.version,
+                draft.completed_at,
+            )
+        )
+    return items[:limit]
+
+
+def _title(request: Request) -> str:
+    goal = (request.brief or {}).get("goal") if request.brief else None
+    text = goal or request.text or "(no text)"
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A small record of working together over a period."""
+
+    drafts_accepted: int
+    average_revisions: float | None
+
+
+def partnership(session: Session, *, team_id: str, user_id: str, since: Any) -> Partnership:
+    """Drafts the person accepted since `since`, and how many revisions those took."""
+    versions = session.exec(
+        select(Draft.version)
+        .join(Feedback, col(Feedback.draft_id) == col(Draft.id))
+        .where(
+            Feedback.team_id == team_id,
+            Feedback.user_id == user_id,
+            Feedback.kind == "accept",
+            col(Feedback.retracted_at).is_(None),
+            col(Feedback.created_at) >= since,
+        )
+    ).all()
+    if not versions:
+        return Partnership(0, None)
+    return Partnership(len(versions), sum(v - 1 for v in versions) / len(versions))

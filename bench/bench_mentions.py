@@ -49,6 +49,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -114,13 +120,15 @@ def main() -> int:
         try:
             slack.wait_for(lambda: _healthy(port), timeout=30, message="baton /healthz")
             slack.events_url = f"http://127.0.0.1:{port}/slack/events"
+            cpu_before = cpu_seconds(baton.pid)
             results = run_load(slack, args.mentions, args.concurrency)
-            stages(slack, claude, results, args)
             peak = peak_rss_mib(baton.pid)
+            cpu = cpu_seconds(baton.pid) - cpu_before
         finally:
             baton.send_signal(signal.SIGTERM)
             baton.wait(timeout=60)
         report(slack, results, args, peak)
+        print(f"Baton CPU per draft: {cpu / max(1, args.mentions) * 1000:.0f} ms")
     return 0
 
 
@@ -190,50 +198,6 @@ def run_load(slack: FakeSlack, mentions: int, concurrency: int) -> list[dict]:
     return results
 
 
-def stages(slack: FakeSlack, claude: FakeClaude, results: list[dict], args) -> None:
-    """Where the time goes, per request, from the fakes' own timestamps (p50, ms)."""
-    posts = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.update")]
-    by_thread: dict[str, dict[str, float]] = {}
-    placeholder_ts: dict[str, str] = {}
-    for call in posts:
-        blocks = json.dumps(call.params.get("blocks", ""))
-        thread = str(call.params.get("thread_ts"))
-        if call.method == "chat.postMessage" and "Reading your request" in blocks:
-            by_thread.setdefault(thread, {})["placeholder"] = call.at
-            placeholder_ts[str(call.response.get("ts"))] = thread
-        elif call.method == "chat.update" and "*Goal:*" in blocks:
-            thread = placeholder_ts.get(str(call.params.get("ts")), "")
-            by_thread.setdefault(thread, {}).setdefault("brief_shown", call.at)
-        elif call.method == "chat.postMessage" and "*Draft v1*" in blocks:
-            by_thread.setdefault(thread, {}).setdefault("draft_visible", call.at)
-    calls = claude.message_calls()
-    brief_calls = sorted(c.at for c in calls if c.body.get("tools"))
-    draft_calls = sorted(c.at for c in calls if not c.body.get("tools"))
-    gaps: dict[str, list[float]] = {
-        "event→placeholder": [],
-        "placeholder→brief call": [],
-        "brief reply→brief shown": [],
-        "brief shown→draft call": [],
-    }
-    for result in results:
-        marks = by_thread.get(result["ts"], {})
-        if "placeholder" in marks:
-            gaps["event→placeholder"].append(marks["placeholder"] - result["started"])
-            after = [t for t in brief_calls if t >= marks["placeholder"] - 0.001]
-            if after:
-                gaps["placeholder→brief call"].append(after[0] - marks["placeholder"])
-        if "brief_shown" in marks:
-            gaps["brief reply→brief shown"].append(
-                marks["brief_shown"] - (marks.get("placeholder", 0) + args.brief_seconds)
-            )
-            after = [t for t in draft_calls if t >= marks["brief_shown"] - 0.001]
-            if after:
-                gaps["brief shown→draft call"].append(after[0] - marks["brief_shown"])
-    for name, values in gaps.items():
-        if values:
-            print(f"  {name}: p50 {percentile(values, 0.5) * 1000:.1f} ms")
-
-
 def report(slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak: float) -> None:
     deliveries = [d for d in slack.deliveries if d.kind == "event"]
     mentions = [d for d in deliveries if (d.event or {}).get("type") == "app_mention"]
@@ -243,12 +207,19 @@ def report(slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak
     for call in calls:
         if call.method == "chat.postMessage" and "*Draft v1*" in json.dumps(call.params):
             first_text.setdefault(str(call.params.get("thread_ts")), call.at)
+    # Measured from the moment the fake Slack delivered the event (Slack delivers in
+    # parallel; the fake's single delivery queue is not Baton's doing).
+    delivered: dict[str, float] = {}
+    for delivery in mentions:
+        event = delivery.event or {}
+        delivered.setdefault(str(event.get("ts")), delivery.sent_at)
     overheads = []
     for result in results:
         visible = first_text.get(result["ts"])
-        if visible is not None:
+        sent = delivered.get(result["ts"])
+        if visible is not None and sent:
             model_time = args.brief_seconds + args.ttft
-            overheads.append((visible - result["started"] - model_time) * 1000)
+            overheads.append((visible - sent - model_time) * 1000)
     chat_calls = [c for c in calls if c.method.startswith("chat.")]
     failed = [c for c in calls if not c.ok]
     finished = len(first_text)

@@ -103,15 +103,20 @@ class Claude:
         `outcome`, if given, learns whether Claude stopped because it hit the length cap.
         """
         try:
-            with self._client.messages.stream(
+            # Raw events, not messages.stream(): its helper rebuilds the whole message on every
+            # delta, which is most of Baton's CPU when many drafts stream at once.
+            with self._client.messages.create(
                 model=self.model,
                 max_tokens=DRAFT_MAX_TOKENS,
                 system=prompt.system,
                 messages=prompt.messages,  # type: ignore[arg-type]
+                stream=True,
             ) as stream:
-                yield from stream.text_stream
-                if outcome is not None:
-                    outcome.stop_reason = stream.get_final_message().stop_reason
+                for event in stream:
+                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        yield event.delta.text
+                    elif event.type == "message_delta" and outcome is not None:
+                        outcome.stop_reason = event.delta.stop_reason
         except anthropic.APIError as exc:
             raise _as_model_error(exc) from None
         except Exception as exc:

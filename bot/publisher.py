@@ -55,7 +55,7 @@ class DraftPublisher:
         self.text += chunk
         if not self.text.strip():
             return
-        pieces = split_text(self.text, DRAFT_PART_LIMIT)
+        pieces = self._pieces()
         # Earlier pieces are complete: show each in full in its own message.
         for index, piece in enumerate(pieces[:-1]):
             self._show(index, piece, parts=None, final=True)
@@ -69,9 +69,15 @@ class DraftPublisher:
         if self.budget.try_take(self.team_id):
             self._show(last, pieces[-1], parts=None, final=False, budgeted=True)
 
+    def _pieces(self) -> list[str]:
+        # Most drafts fit one message: skip the scan that would run on every chunk.
+        if len(self.text) <= DRAFT_PART_LIMIT:
+            return [self.text]
+        return split_text(self.text, DRAFT_PART_LIMIT)
+
     def finish(self, footer: DraftFooter) -> list[str]:
         """Show the whole text with the footer; returns the message ts of every part."""
-        pieces = split_text(self.text, DRAFT_PART_LIMIT)
+        pieces = self._pieces()
         for index, piece in enumerate(pieces):
             is_last = index == len(pieces) - 1
             self._show(
@@ -91,7 +97,7 @@ class DraftPublisher:
         """Say honestly that the text shown is partial, before a retry or after giving up."""
         if not self.parts:
             return
-        pieces = split_text(self.text, DRAFT_PART_LIMIT)
+        pieces = self._pieces()
         index = min(len(pieces), len(self.parts)) - 1
         self._show(index, pieces[index], parts=None, final=False, status=status, force=True)
 

@@ -141,6 +141,7 @@ def post(
     d.headers = headers
     request = urllib.request.Request(url, data=d.body, headers=headers, method="POST")
     started = time.monotonic()
+    d.sent_at = started
     try:
         with opener.open(request, timeout=timeout) as response:
             d.status = response.status

@@ -161,6 +161,8 @@ class Delivery:
     status: int | None = None
     response_body: str = ""
     seconds: float = 0.0
+    # time.monotonic() when the POST (or the socket envelope) went out; 0 until then.
+    sent_at: float = 0.0
     timed_out: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     payload: Any = None

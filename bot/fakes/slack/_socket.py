@@ -757,6 +757,7 @@ class SocketMode:
         d.envelope_id = envelope_id
         d.body = json.dumps(message).encode()
         d.headers = {}
+        d.sent_at = time.monotonic()
         outcome = self._socket_server().request(envelope_id, d.body, timeout=self.ack_timeout)
         d.seconds = outcome.seconds
         d.timed_out = outcome.timed_out

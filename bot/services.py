@@ -56,6 +56,7 @@ from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 from bot.work import WorkPool
 from storage import drafts as draft_store
 from storage import feedback as feedback_store
+from storage import people as people_store
 from storage import requests as request_store
 from storage.claims import claim_once
 from storage.db import Database
@@ -467,6 +468,8 @@ class Baton:
                 else None
             )
             profile = self._profile(session, team_id=team_id, user_id=request.requester_id)
+            person = people_store.get_person(session, team_id=team_id, user_id=request.requester_id)
+            language = person.language if person is not None else None
             draft = draft_store.create_draft(
                 session,
                 team_id=team_id,
@@ -484,7 +487,8 @@ class Baton:
         brief = Brief.model_validate(request.brief)
         prompt = draft_prompt(
             brief,
-            style=style_instructions(profile),
+            style=style_instructions(profile)
+            + ([f"Write in {language}, whatever language the request is in."] if language else []),
             revision=revision,
             previous_draft=parent.text if parent is not None else None,
             reply=reply,

@@ -88,6 +88,7 @@ def test_prefs_shows_learned_values_and_saving_overrides_them(world: World) -> N
     answers = {
         "style_formality": "formal",
         "digest_time": "08:30",
+        "language": "French",
         "quiet_start": "22:00",
         "quiet_end": "07:00",
         "digest_days": ["0", "2", "4"],
@@ -96,6 +97,7 @@ def test_prefs_shows_learned_values_and_saving_overrides_them(world: World) -> N
     assert delivery.ok and "errors" not in delivery.response_body
     [person] = rows(world, Person)
     assert person.style == {"formality": "formal"} and person.digest_time == "08:30"
+    assert person.language == "French"
     assert person.digest_days == [0, 2, 4] and (person.quiet_start, person.quiet_end) == (
         "22:00",
         "07:00",
@@ -103,6 +105,7 @@ def test_prefs_shows_learned_values_and_saving_overrides_them(world: World) -> N
     ts = world.mention(LAUNCH + " again")
     world.wait_for_drafts(ts, 1)
     assert "formal" in draft_system(world).lower()
+    assert "Write in French" in draft_system(world)
 
 
 def test_prefs_refuses_bad_input_inside_the_modal(world: World) -> None:

@@ -35,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.fakes._polling import wait_for
+
 __all__ = ["FAULT_KINDS", "Call", "FakeClaude", "FakeReply"]
 
 MESSAGES_PATH = "/v1/messages"
@@ -277,14 +279,7 @@ class FakeClaude:
         message: str = "condition",
     ) -> Any:
         """Poll `predicate` until truthy and return its value; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-            time.sleep(interval)
+        return wait_for(predicate, timeout=timeout, interval=interval, message=message)
 
     # -- internals used by the handler -----------------------------------------------------
 

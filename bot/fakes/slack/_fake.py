@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.fakes._polling import wait_for
 from bot.fakes.slack._blocks import MESSAGE_BLOCK_LIMIT, validate_blocks
 from bot.fakes.slack._http import Server, parse_params, pop_token, post
 from bot.fakes.slack._models import Call, Delivery, Message, next_id, next_ts
@@ -477,28 +478,17 @@ class FakeSlack(WebApi, SocketMode):
         block_id: str | None = None,
     ) -> Delivery:
         """A person clicks a button on a stored message: a ``block_actions`` payload."""
-        self._require_receiver()
         with self._lock:
             ch, msg = self._known_message(channel, message_ts)
             person = self._known_user(user)
-            found = _find_button(msg.blocks or [], action_id, block_id)
-            if found is None:
+            if _find_button(msg.blocks or [], action_id, block_id) is None:
                 raise LookupError(
                     f"message {message_ts} in {channel} has no button with action_id "
                     f"{action_id!r}" + (f" in block {block_id!r}" if block_id else "")
                 )
-            block, button = found
-            action: dict[str, Any] = {
-                "action_id": action_id,
-                "block_id": block.get("block_id"),
-                "text": copy.deepcopy(button.get("text")),
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-            }
-            if value is not None or "value" in button:
-                action["value"] = value if value is not None else button["value"]
-            if "style" in button:
-                action["style"] = button["style"]
+            payload = self._button_payload(
+                user, person, msg.blocks or [], action_id, block_id=block_id, value=value
+            )
             container: dict[str, Any] = {
                 "type": "message",
                 "message_ts": msg.ts,
@@ -507,24 +497,12 @@ class FakeSlack(WebApi, SocketMode):
             }
             if msg.is_reply:
                 container["thread_ts"] = msg.thread_ts
-            payload = {
-                "type": "block_actions",
-                "user": self._payload_user(user, person),
-                "api_app_id": self.api_app_id,
-                "token": self.verification_token,
-                "container": container,
-                "trigger_id": self._new_trigger(user),
-                "team": {"id": self.team_id, "domain": self.team_domain},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "channel": {"id": ch.id, "name": "directmessage" if ch.is_im else ch.name},
-                "message": msg.to_dict(),
-                "state": {"values": {}},
-                "response_url": self._new_response_url(
-                    channel=ch.id, user=user, message_ts=msg.ts, thread_ts=msg.thread_ts
-                ),
-                "actions": [action],
-            }
+            payload["container"] = container
+            payload["channel"] = {"id": ch.id, "name": "directmessage" if ch.is_im else ch.name}
+            payload["message"] = msg.to_dict()
+            payload["response_url"] = self._new_response_url(
+                channel=ch.id, user=user, message_ts=msg.ts, thread_ts=msg.thread_ts
+            )
         return self._post_payload("block_actions", payload)
 
     def click_ephemeral_button(
@@ -556,10 +534,17 @@ class FakeSlack(WebApi, SocketMode):
         return self._post_payload("block_actions", payload)
 
     def _button_payload(
-        self, user: str, person: Any, blocks: list[dict[str, Any]], action_id: str
+        self,
+        user: str,
+        person: Any,
+        blocks: list[dict[str, Any]],
+        action_id: str,
+        *,
+        block_id: str | None = None,
+        value: str | None = None,
     ) -> dict[str, Any]:
         self._require_receiver()
-        found = _find_button(blocks, action_id, None)
+        found = _find_button(blocks, action_id, block_id)
         if found is None:
             raise LookupError(f"no button with action_id {action_id!r} in those blocks")
         block, button = found
@@ -570,8 +555,10 @@ class FakeSlack(WebApi, SocketMode):
             "type": "button",
             "action_ts": f"{time.time():.6f}",
         }
-        if "value" in button:
-            action["value"] = button["value"]
+        if value is not None or "value" in button:
+            action["value"] = value if value is not None else button["value"]
+        if "style" in button:
+            action["style"] = button["style"]
         return {
             "type": "block_actions",
             "user": self._payload_user(user, person),
@@ -754,14 +741,7 @@ class FakeSlack(WebApi, SocketMode):
         message: str = "condition",
     ) -> T:
         """Poll ``predicate`` until it returns something truthy, and return that."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"timed out waiting for {message}")
-            time.sleep(interval)
+        return wait_for(predicate, timeout=timeout, interval=interval, message=message)
 
     # --------------------------------------------------------------- fault switches
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.claude import Claude
+from bot.digests import DigestRunner, MemberCache
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.settings import Settings
@@ -31,6 +32,7 @@ class BatonApp:
     bolt: App
     baton: Baton
     preferences: Preferences
+    digests: DigestRunner
     db: Database
     work: WorkPool
     listeners: CountingExecutor
@@ -95,15 +97,22 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         token_verification_enabled=False,
         listener_executor=listeners,
     )
-    preferences = Preferences(
-        db=database, slack=baton.slack, team_url=str(auth.get("url") or "https://slack.com/")
+    team_url = str(auth.get("url") or "https://slack.com/")
+    preferences = Preferences(db=database, slack=baton.slack, team_url=team_url)
+    digests = DigestRunner(
+        db=database,
+        slack=baton.slack,
+        claude=claude,
+        team_url=team_url,
+        members=MemberCache(baton.slack),
     )
-    register_all(bolt, baton, preferences)
+    register_all(bolt, baton, preferences, digests)
     return BatonApp(
         settings=settings,
         bolt=bolt,
         baton=baton,
         preferences=preferences,
+        digests=digests,
         db=database,
         work=work,
         listeners=listeners,

@@ -97,6 +97,21 @@ class Claude:
                 ]
         raise AssertionError("unreachable")
 
+    def complete_text(self, prompt: Prompt, *, max_tokens: int) -> str:
+        """A short, non-streamed text answer (e.g. a digest summary)."""
+        response = self._call(
+            lambda: self._client.messages.create(
+                model=self.model,
+                max_tokens=max_tokens,
+                system=prompt.system,
+                messages=prompt.messages,  # type: ignore[arg-type]
+            )
+        )
+        text = "".join(block.text for block in response.content if block.type == "text").strip()
+        if not text:
+            raise ModelError("Claude returned no text", retryable=True)
+        return text
+
     def stream_draft(self, prompt: Prompt, outcome: DraftOutcome | None = None) -> Iterator[str]:
         """Yield the draft's text as Claude writes it; raises ModelError if it breaks.
 

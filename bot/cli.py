@@ -82,6 +82,10 @@ def _run(host: str, port: int | None) -> int:
     except Exception as exc:  # startup must end in one line, never a trace with secrets
         print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
+    from bot.digests import start_scheduler
+    from storage.models import utcnow
+
+    scheduler = start_scheduler(app.digests, clock=utcnow)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -105,6 +109,7 @@ def _run(host: str, port: int | None) -> int:
             stopped.wait()
         finally:
             handler.close()
+            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
             app.close()
         return 0
 
@@ -123,6 +128,7 @@ def _run(host: str, port: int | None) -> int:
     try:
         server.run()
     finally:
+        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
         app.close()
     return 0
 

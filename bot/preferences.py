@@ -284,9 +284,9 @@ class Preferences:
     def digest_now(self, *, team_id: str, user_id: str) -> None:
         """Send the person what waits for them, as a DM (they asked: quiet hours aside)."""
         items = self.waiting_links(team_id=team_id, user_id=user_id)
-        channel = self.slack.open_dm(user_id)
+        # Posting to a user id lands in the app's DM with them: no conversations.open needed.
         self.slack.post(
-            channel=channel, thread_ts=None, blocks=digest_blocks(items), text="Your Baton digest"
+            channel=user_id, thread_ts=None, blocks=digest_blocks(items), text="Your Baton digest"
         )
 
     def forget(self, *, team_id: str, user_id: str) -> people_store.Erased:

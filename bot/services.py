@@ -111,6 +111,8 @@ class Baton:
     # Requests whose "reading your request" line is being posted right now.
     _placeholders: dict[int, threading.Event] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    # People whose Slack time zone this process has already looked up.
+    _people_seen: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     # ---- events ------------------------------------------------------------------------
 
@@ -158,6 +160,7 @@ class Baton:
         if new_request is not None:
             self._start(new_request)
         else:
+            self.remember_person(team_id, message.user_id)
             self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
 
     def on_brief_command(
@@ -225,8 +228,41 @@ class Baton:
         except SlackCallFailed as exc:
             logger.debug("not an assistant thread, or no access: %s", exc.error)
 
+    def remember_person(self, team_id: str, user_id: str) -> None:
+        """Learn a new person's Slack time zone once, off the ack path: their digests and
+        learned timing are in their local time."""
+        with self._lock:
+            if (team_id, user_id) in self._people_seen:
+                return
+            self._people_seen.add((team_id, user_id))
+        self.work.submit(
+            ("person", team_id, user_id), lambda: self._store_timezone(team_id, user_id)
+        )
+
+    def forget_person(self, team_id: str, user_id: str) -> None:
+        """Drop what this process remembers of a person (their stored data is erased apart)."""
+        with self._lock:
+            self._people_seen.discard((team_id, user_id))
+
+    def _store_timezone(self, team_id: str, user_id: str) -> None:
+        with self.db.session() as session:
+            person = people_store.get_person(session, team_id=team_id, user_id=user_id)
+            if person is not None and person.slack_timezone:
+                return
+        try:
+            tz = self.slack.user_timezone(user_id)
+        except SlackCallFailed as exc:
+            logger.info("no time zone for %s: %s", user_id, exc.error)
+            return
+        if tz:
+            with self.db.session() as session:
+                people_store.save_person(
+                    session, team_id=team_id, user_id=user_id, slack_timezone=tz
+                )
+
     def _start(self, request: Request) -> None:
         """Work on a new request: the brief call and the placeholder go out side by side."""
+        self.remember_person(request.team_id, request.requester_id)
         team_id, request_id = request.team_id, request.id
         assert request_id is not None
         posted = threading.Event()
@@ -273,6 +309,7 @@ class Baton:
                 at=self.clock(),
             )
             follow_up = self._reaction_follow_up(session, draft, change)
+        self.remember_person(change.team_id, change.user_id)
         if follow_up is not None:
             follow_up()
 

@@ -185,18 +185,6 @@ class SlackIO:
         tz = (response.get("user") or {}).get("tz")
         return str(tz) if tz else None
 
-    def open_dm(self, user_id: str) -> str:
-        """The DM channel between Baton and a person."""
-        response = self._call(
-            "conversations.open", lambda: self.client.conversations_open(users=[user_id])
-        )
-        return str(response["channel"]["id"])
-
-    def team_url(self) -> str:
-        """The workspace's web address (for links to threads)."""
-        response = self._call("auth.test", self.client.auth_test)
-        return str(response.get("url") or "https://slack.com/")
-
     def assistant_status(self, *, channel: str, thread_ts: str, status: str) -> None:
         """Show a thinking status in an assistant thread (cleared by Baton's next reply)."""
         self._call(
@@ -228,3 +216,19 @@ class SlackIO:
                 title="Common briefs",
             ),
         )
+
+    def conversation_members(self, channel: str) -> list[str]:
+        """Everyone in a conversation (all pages)."""
+        members: list[str] = []
+        cursor: str | None = None
+        while True:
+            page = self._call(
+                "conversations.members",
+                lambda c=cursor: self.client.conversations_members(
+                    channel=channel, cursor=c, limit=1000
+                ),
+            )
+            members.extend(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return members

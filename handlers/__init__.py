@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.digests import DigestRunner
 from bot.preferences import Preferences
 from bot.services import Baton
 from handlers import actions, commands, events
 
 
-def register_all(app: App, baton: Baton, preferences: Preferences) -> None:
+def register_all(app: App, baton: Baton, preferences: Preferences, digests: DigestRunner) -> None:
     """Wire every listener Baton has onto the Bolt app."""
     events.register(app, baton, preferences)
     actions.register(app, baton, preferences)
-    commands.register(app, baton, preferences)
+    commands.register(app, baton, preferences, digests)

@@ -138,4 +138,32 @@ class Person(SQLModel, table=True):
     quiet_end: str | None = Field(default=None, max_length=5)
     timezone: str | None = Field(default=None, max_length=64)  # set by the person
     slack_timezone: str | None = Field(default=None, max_length=64)  # from users.info
+    dm_channel: str | None = Field(default=None, max_length=32)  # where their digests go
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestClaim(SQLModel, table=True):
+    """One digest for one recipient and period: claimed before sending, so it goes out once
+    across replicas, restarts and slow ticks."""
+
+    __tablename__ = "digest_claims"
+    team_id: str = Field(primary_key=True, max_length=32)
+    recipient: str = Field(primary_key=True, max_length=48)  # a user id, or "channel:C…"
+    period: str = Field(primary_key=True, max_length=16)  # local date, or ISO week
+    state: str = Field(max_length=16)  # sending | sent | empty
+    claimed_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class ChannelDigest(SQLModel, table=True):
+    """A channel's subscription to a digest of its own briefs and drafts."""
+
+    __tablename__ = "channel_digests"
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    cadence: str = Field(max_length=8)  # daily | weekly
+    weekday: int | None = None  # 0=Mon, for weekly
+    at: str = Field(max_length=5)  # "HH:MM" in `timezone`
+    timezone: str = Field(max_length=64)  # the time zone of whoever set it
+    set_by: str = Field(max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -225,7 +225,7 @@ def test_forget_me_erases_the_person_and_keeps_what_others_built(world: World) -
     )
     assert "Done." in str(said[-1]["body"])
     assert [f for f in rows(world, Feedback) if f.user_id == ALICE] == []
-    assert rows(world, Person) == []
+    assert [p for p in rows(world, Person) if p.user_id == ALICE] == []
     requests = rows(world, Request)
     assert all(r.requester_id != ALICE for r in requests)
     assert len(requests) == 1 and requests[0].text.startswith("[erased")

@@ -128,6 +128,7 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
         ack()
         team_id, user_id = _ids(body)
         erased = preferences.forget(team_id=team_id, user_id=user_id)
+        baton.forget_person(team_id, user_id)
         respond(
             text=(
                 f"Done. I erased {erased.feedback} pieces of feedback, "

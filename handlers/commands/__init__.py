@@ -8,6 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.constants import SLASH_COMMAND
+from bot.digests import DigestRunner
+from bot.domain.digest import describe_schedule, parse_channel_schedule
 from bot.domain.views import forget_confirm_blocks, help_blocks
 from bot.preferences import Preferences
 from bot.services import Baton
@@ -20,7 +22,7 @@ NOT_YET = {
 }
 
 
-def register(app: App, baton: Baton, preferences: Preferences) -> None:
+def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRunner) -> None:
     """Wire the slash command."""
 
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -53,7 +55,17 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
                 respond, lambda: preferences.digest_now(team_id=team_id, user_id=user_id)
             )
         elif word == "digest":
-            ack(text="Channel digests aren't available yet.", response_type="ephemeral")
+            ack(
+                text=subscribe_channel(
+                    preferences,
+                    digests,
+                    team_id=team_id,
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    words=rest,
+                ),
+                response_type="ephemeral",
+            )
         elif word == "forget-me":
             ack(blocks=forget_confirm_blocks(), text="Erase your data?", response_type="ephemeral")
         elif word in NOT_YET:
@@ -72,3 +84,32 @@ def _tell_on_failure(respond: Respond, work: Any) -> None:
         respond(
             text=f"Slack refused that ({exc.error}); please try again.", response_type="ephemeral"
         )
+
+
+def subscribe_channel(
+    preferences: Preferences,
+    digests: DigestRunner,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+    words: str,
+) -> str:
+    """`/baton digest channel daily HH:MM | weekly DAY HH:MM | off` for this channel."""
+    head, _, rest = words.strip().partition(" ")
+    if head.lower() != "channel":
+        return (
+            "Use `/baton digest` for your own digest, or `/baton digest channel daily 09:00` "
+            "(or `weekly mon 09:00`, `off`) for this channel's."
+        )
+    if user_id not in digests.members.members(channel_id):
+        return "Only members of this channel can change its digest."
+    _, timing, _ = preferences.profiles(team_id=team_id, user_id=user_id)
+    try:
+        schedule = parse_channel_schedule(rest, timezone=str(timing.timezone.value))
+    except ValueError as exc:
+        return str(exc)
+    digests.subscribe(team_id=team_id, channel_id=channel_id, user_id=user_id, schedule=schedule)
+    if schedule is None:
+        return "This channel's digest is off."
+    return f"This channel gets a Baton digest {describe_schedule(schedule)}."

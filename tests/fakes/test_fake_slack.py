@@ -846,5 +846,5 @@ def test_stop_leaves_no_threads_behind(receiver: Receiver) -> None:
 
 def test_wait_for_returns_the_value_or_fails_with_the_message(fake: FakeSlack) -> None:
     assert fake.wait_for(lambda: [1], timeout=0.1) == [1]
-    with pytest.raises(AssertionError, match="timed out after .* waiting for the moon"):
+    with pytest.raises(AssertionError, match=r"timed out after .* waiting for the moon"):
         fake.wait_for(lambda: None, timeout=0.05, message="the moon")

@@ -1,0 +1,342 @@
+"""Digest bookkeeping, in batches: one tick reads what it needs for everyone at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, union, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import ChannelDigest, DigestClaim, Draft, Feedback, Person, Request, utcnow
+
+CLAIM_CHUNK = 500
+
+
+def digest_people(session: Session) -> list[tuple[str, str]]:
+    """Everyone who has worked with Baton: (team_id, user_id), each once."""
+    statement = union(
+        select(Request.team_id, Request.requester_id).where(Request.requester_id != "erased"),
+        select(Feedback.team_id, Feedback.user_id),
+        select(Person.team_id, Person.user_id),
+    )
+    return [(team, user) for team, user in session.exec(statement).all()]  # type: ignore[call-overload]
+
+
+def people_settings(
+    session: Session, *, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Person]:
+    """Stored settings for many people in one query."""
+    if not keys:
+        return {}
+    teams = {team for team, _ in keys}
+    users = {user for _, user in keys}
+    rows = session.exec(
+        select(Person).where(col(Person.team_id).in_(teams), col(Person.user_id).in_(users))
+    ).all()
+    return {(p.team_id, p.user_id): p for p in rows}
+
+
+def feedback_moments(
+    session: Session, *, since: datetime
+) -> dict[tuple[str, str], list[tuple[datetime, float | None]]]:
+    """When everyone gave feedback since `since`, grouped by person, in one query."""
+    rows = session.exec(
+        select(
+            Feedback.team_id, Feedback.user_id, Feedback.created_at, Feedback.seconds_after_draft
+        ).where(col(Feedback.created_at) >= since)
+    ).all()
+    grouped: dict[tuple[str, str], list[tuple[datetime, float | None]]] = defaultdict(list)
+    for team, user, at, seconds in rows:
+        grouped[(team, user)].append((at, seconds))
+    return grouped
+
+
+def last_sent(session: Session) -> dict[tuple[str, str], datetime]:
+    """When each recipient's last digest went out."""
+    rows = session.exec(
+        select(DigestClaim.team_id, DigestClaim.recipient, func.max(DigestClaim.sent_at))
+        .where(DigestClaim.state == "sent")
+        .group_by(col(DigestClaim.team_id), col(DigestClaim.recipient))
+    ).all()
+    return {(team, recipient): at for team, recipient, at in rows if at is not None}
+
+
+def claim_digests(
+    session: Session, *, wanted: list[tuple[str, str, str]], now: datetime, stale_after: timedelta
+) -> set[tuple[str, str, str]]:
+    """Claim (team, recipient, period) digests; returns those this caller won. A claim left
+    'sending' longer than `stale_after` (its process died) can be won again."""
+    won: set[tuple[str, str, str]] = set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(wanted), CLAIM_CHUNK):
+        chunk = wanted[start : start + CLAIM_CHUNK]
+        rows = [
+            {"team_id": t, "recipient": r, "period": p, "state": "sending", "claimed_at": now}
+            for t, r, p in chunk
+        ]
+        statement = (
+            insert(DigestClaim)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(DigestClaim.team_id, DigestClaim.recipient, DigestClaim.period)  # type: ignore[arg-type]
+        )
+        won.update(tuple(row) for row in session.exec(statement).all())  # type: ignore[call-overload]
+    lost = [key for key in wanted if key not in won]
+    if lost:
+        stale = session.exec(
+            update(DigestClaim)  # type: ignore[call-overload]
+            .where(
+                or_(
+                    *[
+                        and_(
+                            col(DigestClaim.team_id) == t,
+                            col(DigestClaim.recipient) == r,
+                            col(DigestClaim.period) == p,
+                        )
+                        for t, r, p in lost[:CLAIM_CHUNK]
+                    ]
+                ),
+                col(DigestClaim.state) == "sending",
+                col(DigestClaim.claimed_at) < now - stale_after,
+            )
+            .values(claimed_at=now)
+            .returning(DigestClaim.team_id, DigestClaim.recipient, DigestClaim.period)
+        ).all()
+        won.update(tuple(row) for row in stale)
+    return won
+
+
+def _keys_clause(keys: list[tuple[str, str, str]]):
+    return or_(
+        *[
+            and_(
+                col(DigestClaim.team_id) == t,
+                col(DigestClaim.recipient) == r,
+                col(DigestClaim.period) == p,
+            )
+            for t, r, p in keys
+        ]
+    )
+
+
+def settle_digests(session: Session, *, keys: list[tuple[str, str, str]], state: str) -> None:
+    """Record how claimed digests ended: 'sent' or 'empty' (batched)."""
+    for start in range(0, len(keys), CLAIM_CHUNK):
+        chunk = keys[start : start + CLAIM_CHUNK]
+        session.exec(
+            update(DigestClaim)  # type: ignore[call-overload]
+            .where(_keys_clause(chunk))
+            .values(state=state, sent_at=utcnow() if state == "sent" else None)
+        )
+
+
+def release_digests(session: Session, *, keys: list[tuple[str, str, str]]) -> None:
+    """Give claims back after failed sends, so the next tick tries again."""
+    for start in range(0, len(keys), CLAIM_CHUNK):
+        chunk = keys[start : start + CLAIM_CHUNK]
+        session.exec(
+            delete(DigestClaim).where(  # type: ignore[call-overload]
+                _keys_clause(chunk), col(DigestClaim.state) == "sending"
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Something that may go in someone's digest."""
+
+    kind: str  # draft | questions | accepted
+    team_id: str
+    request_id: int
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    title: str
+    version: int
+    at: datetime | None
+    accepted_by: frozenset[str] = frozenset()
+
+
+def pending_for(
+    session: Session,
+    *,
+    people: set[tuple[str, str]],
+    accepted_since: datetime,
+    drafts_since: datetime,
+) -> tuple[dict[tuple[str, str], list[Pending]], list[Pending]]:
+    """What waits for each of `people` (drafts to judge in threads they took part in, their
+    open questions), and what was accepted since `accepted_since` (for channel members).
+    A handful of queries, whatever the number of people."""
+    latest = (
+        select(Draft.request_id, func.max(Draft.version).label("version"))
+        .where(Draft.state == "complete")
+        .group_by(col(Draft.request_id))
+        .subquery()
+    )
+    drafts = session.exec(
+        select(Draft, Request)
+        .join(
+            latest,
+            and_(
+                col(Draft.request_id) == latest.c.request_id, col(Draft.version) == latest.c.version
+            ),
+        )
+        .join(Request, col(Request.id) == col(Draft.request_id))
+        .where(Request.state == "drafted", col(Draft.completed_at) >= drafts_since)
+    ).all()
+    participants: dict[int, set[str]] = defaultdict(set)
+    for request_id, user in session.exec(
+        select(Feedback.request_id, Feedback.user_id)
+        .where(col(Feedback.created_at) >= drafts_since - timedelta(days=30))
+        .distinct()
+    ).all():
+        participants[request_id].add(user)
+    judged = {
+        (draft_id, user)
+        for draft_id, user in session.exec(
+            select(Feedback.draft_id, Feedback.user_id)
+            .where(
+                col(Feedback.draft_id).is_not(None),
+                col(Feedback.retracted_at).is_(None),
+                col(Feedback.created_at) >= drafts_since,
+            )
+            .distinct()
+        ).all()
+    }
+    waiting: dict[tuple[str, str], list[Pending]] = defaultdict(list)
+    for draft, request in drafts:
+        item = Pending(
+            "draft",
+            request.team_id,
+            request.id or 0,
+            request.channel_id,
+            request.thread_ts,
+            draft.message_ts or request.thread_ts,
+            _title(request),
+            draft.version,
+            draft.completed_at,
+        )
+        for user in participants[request.id or 0] | {request.requester_id}:
+            key = (request.team_id, user)
+            if key in people and (draft.id, user) not in judged:
+                waiting[key].append(item)
+    for request in session.exec(select(Request).where(Request.state == "needs_answers")).all():
+        key = (request.team_id, request.requester_id)
+        if key in people:
+            waiting[key].append(
+                Pending(
+                    "questions",
+                    request.team_id,
+                    request.id or 0,
+                    request.channel_id,
+                    request.thread_ts,
+                    request.brief_ts or request.message_ts,
+                    _title(request),
+                    0,
+                    request.updated_at,
+                )
+            )
+    accepted_by: dict[int, tuple[Draft, Request, datetime, set[str]]] = {}
+    for draft, request, at, user in session.exec(
+        select(Draft, Request, Feedback.created_at, Feedback.user_id)
+        .join(Feedback, col(Feedback.draft_id) == col(Draft.id))
+        .join(Request, col(Request.id) == col(Draft.request_id))
+        .where(
+            Feedback.kind == "accept",
+            col(Feedback.retracted_at).is_(None),
+            col(Feedback.created_at) >= accepted_since,
+        )
+    ).all():
+        entry = accepted_by.setdefault(draft.id or 0, (draft, request, at, set()))
+        entry[3].add(user)
+    accepted = [
+        Pending(
+            "accepted",
+            request.team_id,
+            request.id or 0,
+            request.channel_id,
+            request.thread_ts,
+            draft.message_ts or request.thread_ts,
+            _title(request),
+            draft.version,
+            at,
+            frozenset(users),
+        )
+        for draft, request, at, users in accepted_by.values()
+    ]
+    return waiting, accepted
+
+
+def _title(request: Request) -> str:
+    goal = (request.brief or {}).get("goal") if request.brief else None
+    text = str(goal or request.text or "(no text)")
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def channel_subscriptions(session: Session) -> list[ChannelDigest]:
+    """Every channel digest subscription."""
+    return list(session.exec(select(ChannelDigest)).all())
+
+
+def channel_activity(
+    session: Session, *, team_id: str, channel_id: str, since: datetime
+) -> list[Pending]:
+    """A channel's requests and their latest drafts since `since`."""
+    rows = session.exec(
+        select(Request)
+        .where(
+            Request.team_id == team_id,
+            Request.channel_id == channel_id,
+            col(Request.updated_at) >= since,
+        )
+        .order_by(col(Request.created_at))
+    ).all()
+    kinds = {"drafted": "draft", "needs_answers": "questions"}
+    return [
+        Pending(
+            kinds.get(r.state, "draft"),
+            team_id,
+            r.id or 0,
+            channel_id,
+            r.thread_ts,
+            r.brief_ts or r.message_ts,
+            _title(r),
+            r.brief_version,
+            r.updated_at,
+        )
+        for r in rows
+    ]
+
+
+def set_channel_digest(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    set_by: str,
+    cadence: str | None,
+    weekday: int | None,
+    at: str | None,
+    timezone: str | None,
+) -> None:
+    """Subscribe a channel (or, with cadence None, unsubscribe it)."""
+    current = session.get(ChannelDigest, (team_id, channel_id))
+    if cadence is None:
+        if current is not None:
+            session.delete(current)
+        return
+    row = current or ChannelDigest(
+        team_id=team_id,
+        channel_id=channel_id,
+        cadence=cadence,
+        at=at or "09:00",
+        timezone=timezone or "UTC",
+        set_by=set_by,
+    )
+    row.cadence, row.weekday, row.at = cadence, weekday, at or "09:00"
+    row.timezone, row.set_by, row.updated_at = timezone or "UTC", set_by, utcnow()
+    session.add(row)

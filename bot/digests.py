@@ -310,7 +310,7 @@ def start_scheduler(runner: DigestRunner, *, clock: Callable[[], datetime]) -> o
         seconds=TICK_SECONDS,
         max_instances=1,
         coalesce=True,
-        next_run_time=clock(),
+        next_run_time=datetime.now(UTC),  # first tick at once, not a minute after start
     )
     scheduler.start()
     return scheduler

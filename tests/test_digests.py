@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -197,3 +197,39 @@ def test_quiet_hours_hold_the_digest_until_they_end(world: World) -> None:
         session.commit()
     assert world.app.digests.tick(WED_0900).due == 0
     assert world.app.digests.tick(datetime(2026, 11, 25, 10, 0, tzinfo=UTC)).sent == 1
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over_but_a_live_one_is_not(
+    world: World,
+) -> None:
+    """A digest left 'sending' over 15 minutes belonged to a dead process: send it then.
+    Before that, another process may still be sending it: leave it alone."""
+    a_waiting_draft(world)
+    with Session(world.database.engine) as session:
+        session.add(
+            DigestClaim(
+                team_id=world.slack.team_id,
+                recipient=ALICE,
+                period="2026-11-25",
+                state="sending",
+                claimed_at=WED_0900,
+            )
+        )
+        session.commit()
+    world.app.digests.tick(WED_0900 + timedelta(minutes=10))
+    assert digests_to(world, ALICE) == []
+    world.app.digests.tick(WED_0900 + timedelta(minutes=20))
+    assert len(digests_to(world, ALICE)) == 1
+
+
+def test_the_scheduler_ticks_in_the_background(world: World) -> None:
+    """`baton run`'s APScheduler job ticks at once and sends what is due."""
+    from bot.digests import start_scheduler
+
+    a_waiting_draft(world)
+    scheduler = start_scheduler(world.app.digests, clock=lambda: WED_0900)
+    try:
+        world.slack.wait_for(lambda: digests_to(world, ALICE), message="a scheduled digest")
+    finally:
+        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+    assert len(digests_to(world, ALICE)) == 1

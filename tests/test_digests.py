@@ -223,13 +223,18 @@ def test_a_claim_left_by_a_dead_process_is_taken_over_but_a_live_one_is_not(
 
 
 def test_the_scheduler_ticks_in_the_background(world: World) -> None:
-    """`baton run`'s APScheduler job ticks at once and sends what is due."""
+    """`baton run`'s APScheduler job, on the real clock travelled to Wednesday 09:00 London,
+    sends what is due."""
+    import time_machine
+
     from bot.digests import start_scheduler
+    from storage.models import utcnow
 
     a_waiting_draft(world)
-    scheduler = start_scheduler(world.app.digests, clock=lambda: WED_0900)
-    try:
-        world.slack.wait_for(lambda: digests_to(world, ALICE), message="a scheduled digest")
-    finally:
-        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+    with time_machine.travel(WED_0900, tick=True):
+        scheduler = start_scheduler(world.app.digests, clock=utcnow)
+        try:
+            world.slack.wait_for(lambda: digests_to(world, ALICE), message="a scheduled digest")
+        finally:
+            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
     assert len(digests_to(world, ALICE)) == 1

@@ -157,10 +157,11 @@ def test_claude_writes_a_summary_and_its_failure_falls_back_to_the_listing(
     world.app.digests.tick(WED_0900)
     [first] = digests_to(world, ALICE)
     assert "One draft about the export launch awaits you." in block_texts(first)
+    assert "A summary of the items below" in block_texts(first)
     world.claude.fail_next("overloaded", times=20)
     world.app.digests.tick(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     second = digests_to(world, ALICE)[-1]
-    assert "Summary by Claude" not in block_texts(second)
+    assert "A summary of the items below" not in block_texts(second)
     assert "write a launch note" in block_texts(second)
 
 

@@ -158,7 +158,12 @@ def digest_message(
         blocks.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": "Summary by Claude from the items below."}],
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "A summary of the items below, written by the model.",
+                    }
+                ],
             }
         )
     lines = listing_lines(items)

@@ -11,10 +11,13 @@ Socket Mode: ``FakeSlack(socket_mode=True)`` sends the same deliveries as envelo
 WebSocket that the app opens with ``apps.connections.open`` (app token ``fake.app_token``);
 ``drop_socket()``, ``send_disconnect()`` and ``socket_connections`` test reconnection.
 
+In a browser, ``fake.url`` shows a small Slack-like page where you act as any person: post,
+mention, react, click buttons, fill modals, run slash commands, open Home (``_ui`` and ``ui/``).
+
 Modules: ``_fake`` (FakeSlack: lifecycle, people's actions, inspection, fault switches,
 delivery), ``_web_api`` (the Web API methods), ``_blocks`` (Block Kit limits), ``_http``
 (server and request plumbing), ``_socket`` (Socket Mode: WebSocket server, envelopes, acks),
-``_models`` (Call, Message, Delivery).
+``_ui`` (the browser page's endpoints), ``_models`` (Call, Message, Delivery).
 """
 
 from bot.fakes.slack._blocks import validate_blocks, validate_view

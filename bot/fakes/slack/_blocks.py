@@ -234,3 +234,23 @@ def validate_view(view: dict[str, Any], *, kinds: tuple[str, ...]) -> list[str]:
     check.max_len(view.get("private_metadata"), 3000, "/view/private_metadata")
     check.max_len(view.get("external_id"), 255, "/view/external_id")
     return check.errors
+
+
+def find_button(
+    blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The (block, button) a click on ``action_id`` (in ``block_id``, if given) lands on."""
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        candidates = [*(block.get("elements") or []), block.get("accessory") or {}]
+        for element in candidates:
+            if (
+                isinstance(element, dict)
+                and element.get("type") == "button"
+                and element.get("action_id") == action_id
+            ):
+                return block, element
+    return None

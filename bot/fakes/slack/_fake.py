@@ -4,7 +4,8 @@ The real ``slack_sdk.WebClient(base_url=fake.api_url)`` talks to it unchanged, a
 signed Events API / slash command / interactivity requests to ``events_url`` the way Slack does:
 one ordered queue for what people do, a 3-second ack timeout, retries only when asked for.
 With ``socket_mode`` on, the same deliveries go as Socket Mode envelopes over a WebSocket the
-app opened through ``apps.connections.open`` (see ``_socket``).
+app opened through ``apps.connections.open`` (see ``_socket``). The same HTTP server also serves
+a small Slack-like page at ``/`` for trying the app in a browser (see ``_ui``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.fakes._polling import wait_for
-from bot.fakes.slack._blocks import MESSAGE_BLOCK_LIMIT, validate_blocks
+from bot.fakes.slack._blocks import MESSAGE_BLOCK_LIMIT, find_button, validate_blocks
 from bot.fakes.slack._http import Server, parse_params, pop_token, post
 from bot.fakes.slack._models import Call, Delivery, Message, next_id, next_ts
 from bot.fakes.slack._socket import SocketMode, SocketServer
+from bot.fakes.slack._ui import SlackUi
 from bot.fakes.slack._web_api import ApiError, Channel, WebApi, truthy, with_block_ids
 
 T = TypeVar("T")
@@ -114,24 +116,13 @@ def _rich_text(text: str) -> list[dict[str, Any]] | None:
     ]
 
 
-def _find_button(
-    blocks: list[dict[str, Any]], action_id: str, block_id: str | None
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    for block in blocks:
-        if block_id is not None and block.get("block_id") != block_id:
-            continue
-        candidates = [*(block.get("elements") or []), block.get("accessory") or {}]
-        for element in candidates:
-            if element.get("type") == "button" and element.get("action_id") == action_id:
-                return block, element
-    return None
-
-
 class FakeSlack(WebApi, SocketMode):
     """A Slack workspace with one app (Baton) installed. Thread-safe; use as a context manager.
 
     ``socket_mode`` (settable at any time) sends deliveries over Socket Mode instead of POSTing
     them to ``events_url``; ``app_token`` is the app-level token apps.connections.open wants.
+    ``host``/``port`` choose where the HTTP server (Web API and browser UI) listens: a free port
+    on 127.0.0.1 unless told otherwise (the sandbox binds 3000).
     """
 
     api_app_id = "A0001"
@@ -152,6 +143,8 @@ class FakeSlack(WebApi, SocketMode):
         ack_timeout: float = 3.0,
         app_token: str = "xapp-test-token",
         socket_mode: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -164,6 +157,7 @@ class FakeSlack(WebApi, SocketMode):
         self.app_token = app_token
         self.socket_mode = socket_mode
         self.trigger_ttl = 3.0  # seconds a trigger_id stays exchangeable, as on Slack
+        self._bind = (host, port)
 
         self._lock = threading.RLock()
         self._users: dict[str, dict[str, Any]] = {}
@@ -193,17 +187,19 @@ class FakeSlack(WebApi, SocketMode):
         self._stopping = threading.Event()
         # Never route deliveries through an HTTP proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        self._ui = SlackUi(self)
 
         self.add_user(bot_user_id, name="baton", real_name="Baton", is_bot=True)
 
     # -------------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeSlack:
-        """Serve on 127.0.0.1 (free ports: HTTP, Socket Mode) and start the delivery queue."""
+        """Serve HTTP on ``host:port`` (default: a free port on 127.0.0.1), Socket Mode on a free
+        port, and start the delivery queue."""
         if self._server is not None:
             raise RuntimeError("FakeSlack is already started")
         self._stopping.clear()
-        self._server = Server(self)
+        self._server = Server(self, *self._bind)
         self._socket = SocketServer(app_id=self.api_app_id).start()
         port = self._server.server_address[1]
         self._worker = threading.Thread(
@@ -236,6 +232,7 @@ class FakeSlack(WebApi, SocketMode):
         self._queue.put(None)
         for thread in self._threads:
             thread.join(timeout=self.ack_timeout + 5)
+        self._ui.join(timeout=self.ack_timeout + 5)
         self._server = None
         self._socket = None
         self._threads = []
@@ -258,6 +255,8 @@ class FakeSlack(WebApi, SocketMode):
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
         host, port = self._server.server_address[:2]
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"  # bound to every interface: loopback reaches it
         return f"http://{host}:{port}"
 
     @property
@@ -481,7 +480,7 @@ class FakeSlack(WebApi, SocketMode):
         with self._lock:
             ch, msg = self._known_message(channel, message_ts)
             person = self._known_user(user)
-            if _find_button(msg.blocks or [], action_id, block_id) is None:
+            if find_button(msg.blocks or [], action_id, block_id) is None:
                 raise LookupError(
                     f"message {message_ts} in {channel} has no button with action_id "
                     f"{action_id!r}" + (f" in block {block_id!r}" if block_id else "")
@@ -506,29 +505,47 @@ class FakeSlack(WebApi, SocketMode):
         return self._post_payload("block_actions", payload)
 
     def click_ephemeral_button(
-        self, user: str, channel: str, blocks: list[dict[str, Any]], action_id: str
+        self,
+        user: str,
+        channel: str,
+        blocks: list[dict[str, Any]],
+        action_id: str,
+        *,
+        block_id: str | None = None,
+        message_ts: str | None = None,
     ) -> Delivery:
         """A person clicks a button on an ephemeral message they were shown (e.g. the blocks
-        of a slash command's ack); Slack sends no message, only a container and response_url."""
+        of a slash command's ack); Slack sends no message, only a container and response_url.
+
+        ``message_ts`` names a recorded ephemeral (its ``message_ts``): replace_original and
+        delete_original on the response_url then change that ephemeral, as Slack does.
+        """
         with self._lock:
             ch = self._known_channel(channel)
             person = self._known_user(user)
-            payload = self._button_payload(user, person, blocks, action_id)
+            payload = self._button_payload(user, person, blocks, action_id, block_id=block_id)
             payload["container"] = {
                 "type": "message",
-                "message_ts": f"{time.time():.6f}",
+                "message_ts": message_ts or f"{time.time():.6f}",
                 "channel_id": ch.id,
                 "is_ephemeral": True,
             }
             payload["channel"] = {"id": ch.id, "name": "directmessage" if ch.is_im else ch.name}
-            payload["response_url"] = self._new_response_url(channel=ch.id, user=user)
+            context: dict[str, Any] = {"channel": ch.id, "user": user}
+            if message_ts is not None:
+                context["ephemeral_ts"] = message_ts
+            payload["response_url"] = self._new_response_url(**context)
         return self._post_payload("block_actions", payload)
 
-    def click_view_button(self, user: str, view: dict[str, Any], action_id: str) -> Delivery:
+    def click_view_button(
+        self, user: str, view: dict[str, Any], action_id: str, *, block_id: str | None = None
+    ) -> Delivery:
         """A person clicks a button in a view: a modal or their Home tab."""
         with self._lock:
             person = self._known_user(user)
-            payload = self._button_payload(user, person, view.get("blocks") or [], action_id)
+            payload = self._button_payload(
+                user, person, view.get("blocks") or [], action_id, block_id=block_id
+            )
             payload["container"] = {"type": "view", "view_id": view.get("id")}
             payload["view"] = copy.deepcopy(view)
         return self._post_payload("block_actions", payload)
@@ -544,7 +561,7 @@ class FakeSlack(WebApi, SocketMode):
         value: str | None = None,
     ) -> dict[str, Any]:
         self._require_receiver()
-        found = _find_button(blocks, action_id, block_id)
+        found = find_button(blocks, action_id, block_id)
         if found is None:
             raise LookupError(f"no button with action_id {action_id!r} in those blocks")
         block, button = found
@@ -691,7 +708,8 @@ class FakeSlack(WebApi, SocketMode):
     def ephemerals(
         self, channel: str | None = None, user: str | None = None
     ) -> list[dict[str, Any]]:
-        """chat.postEphemeral posts and ephemeral response_url posts, oldest first."""
+        """chat.postEphemeral posts, ephemeral response_url posts and the acks of slash
+        commands run from the browser UI, oldest first (deleted ones left out)."""
         with self._lock:
             return copy.deepcopy(
                 [
@@ -699,6 +717,7 @@ class FakeSlack(WebApi, SocketMode):
                     for e in self._ephemerals
                     if (channel is None or e["channel"] == channel)
                     and (user is None or e["user"] == user)
+                    and not e.get("deleted")
                 ]
             )
 
@@ -857,6 +876,14 @@ class FakeSlack(WebApi, SocketMode):
         window.append(now)
         return None
 
+    # ------------------------------------------------------------------ browser UI
+
+    def _serve_ui(
+        self, command: str, path: str, query: str, content_type: str, body: bytes
+    ) -> tuple[int, bytes, str]:
+        """The page at ``/`` and its ``/ui/`` endpoints (see ``_ui``)."""
+        return self._ui.serve(command, path, query, content_type, body)
+
     # --------------------------------------------------------------- response_url
 
     def _new_response_url(self, **context: Any) -> str:
@@ -901,17 +928,23 @@ class FakeSlack(WebApi, SocketMode):
         """What Slack does with a response_url POST."""
         ch = self._channels[context["channel"]]
         original = ch.messages.get(context.get("message_ts") or "")
+        ephemeral = self._ephemeral_at(context)
         text = str(payload.get("text") or "")
         blocks = payload.get("blocks")
         if truthy(payload.get("delete_original")):
             if original is not None:
                 self._delete(ch, original)
+            elif ephemeral is not None:
+                ephemeral["deleted"] = True
             return
         if truthy(payload.get("replace_original")) and original is not None:
             changes: dict[str, Any] = {"text": text}
             if blocks is not None:
                 changes["blocks"] = with_block_ids(blocks)
             self._edit(ch, original, changes)
+            return
+        if truthy(payload.get("replace_original")) and ephemeral is not None:
+            ephemeral.update(text=text, blocks=with_block_ids(blocks))
             return
         thread_ts = payload.get("thread_ts") or context.get("thread_ts")
         if payload.get("response_type") == "in_channel":
@@ -928,8 +961,19 @@ class FakeSlack(WebApi, SocketMode):
                 "text": text,
                 "blocks": with_block_ids(blocks),
                 "thread_ts": thread_ts,
+                "message_ts": next_ts(),
             }
         )
+
+    def _ephemeral_at(self, context: dict[str, Any]) -> dict[str, Any] | None:
+        """The recorded ephemeral a response_url belongs to (clicked in the browser UI)."""
+        wanted = context.get("ephemeral_ts")
+        if wanted is None:
+            return None
+        for e in self._ephemerals:
+            if e.get("message_ts") == wanted and e["user"] == context["user"]:
+                return e
+        return None
 
     def _apply_view_answer(self, user: str, view_id: str, delivery: Delivery) -> None:
         """Act on a view_submission ack: close, clear, update or push (errors keep it open)."""

@@ -30,6 +30,10 @@ class Backend(Protocol):
 
     def _serve_response_url(self, response_id: str, body: bytes) -> tuple[int, bytes, str]: ...
 
+    def _serve_ui(
+        self, command: str, path: str, query: str, content_type: str, body: bytes
+    ) -> tuple[int, bytes, str]: ...
+
 
 class Server(ThreadingHTTPServer):
     # Non-daemon request threads, so server_close() joins them: stop() leaves none behind.
@@ -38,9 +42,9 @@ class Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 drops bursts of concurrent clients (1 s SYN retry).
     request_queue_size = 128
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0) -> None:
         self.backend = backend
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__((host, port), Handler)
 
     def process_request_thread(self, request: socket, client_address: Any) -> None:
         # Named so leak checks can tell the fake's threads from everyone else's.
@@ -75,6 +79,12 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/response/") and self.command == "POST":
             status, data, ctype = backend._serve_response_url(url.path[10:], body)
             self._send(status, data, ctype)
+        elif url.path in ("/", "/index.html") or url.path.startswith("/ui/"):
+            # The browser UI (see _ui): the page, its assets and its JSON endpoints.
+            status, data, ctype = backend._serve_ui(
+                self.command, url.path, url.query, self.headers.get("Content-Type") or "", body
+            )
+            self._send(status, data, ctype, {"Cache-Control": "no-store"})
         else:
             self._send(404, b"not_found", "text/plain")
 

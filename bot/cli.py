@@ -59,10 +59,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     run.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT, else 3000)")
     run.add_argument("--host", default="0.0.0.0", help="HTTP interface (default 0.0.0.0)")
+    sandbox = commands.add_parser(
+        "sandbox", help="try Baton in a browser with a local Slack-like workspace; no tokens needed"
+    )
+    sandbox.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
+    sandbox.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args.host, args.port)
+    if args.command == "sandbox":
+        return _sandbox(args.port, open_browser=not args.no_browser)
     return 2
+
+
+def _sandbox(port: int, *, open_browser: bool) -> int:
+    configure_logging(os.environ.get("BATON_LOG_LEVEL", "WARNING"))
+    from bot.sandbox import start_sandbox
+
+    try:
+        sandbox = start_sandbox(port=port)
+    except OSError as exc:
+        print(
+            f"baton: could not start the sandbox on port {port}: {exc.strerror}; try --port 3001",
+            file=sys.stderr,
+        )
+        return 1
+    model = "an offline drafter (no ANTHROPIC_API_KEY)" if sandbox.offline else "Claude"
+    print(f"Baton sandbox: {sandbox.url}  (drafting with {model}; Ctrl-C stops)", flush=True)
+    if open_browser and not os.environ.get("CI"):
+        import webbrowser
+
+        webbrowser.open(sandbox.url)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    stopped.wait()
+    sandbox.stop()
+    return 0
 
 
 def _run(host: str, port: int | None) -> int:

@@ -73,7 +73,7 @@ def brief_blocks(brief: Brief, *, request_id: int, version: int, drafting: bool)
     if brief.confidence_reason:
         status += f" ({escape_mrkdwn(brief.confidence_reason)})"
     if drafting:
-        status += " · :pencil2: drafting below…"
+        status += " · :pencil2: the draft follows in this thread"
     blocks.append(_context(status))
     blocks.append(
         {

@@ -24,6 +24,7 @@ from bot.domain.digest import (
     due_period,
     summary_prompt,
 )
+from bot.domain.render import message_link
 from bot.domain.timing import FeedbackMoment, learn_timing, parse_hhmm
 from bot.preferences import timing_settings
 from bot.slack_io import SlackCallFailed, SlackIO
@@ -280,10 +281,9 @@ class DigestRunner:
             return None
 
     def _item(self, pending: Pending) -> DigestItem:
-        base = self.team_url if self.team_url.endswith("/") else self.team_url + "/"
-        link = f"{base}archives/{pending.channel_id}/p{pending.message_ts.replace('.', '')}"
-        if pending.message_ts != pending.thread_ts:
-            link += f"?thread_ts={pending.thread_ts}&cid={pending.channel_id}"
+        link = message_link(
+            self.team_url, pending.channel_id, pending.message_ts, pending.thread_ts
+        )
         return DigestItem(
             pending.kind, pending.channel_id, pending.title, link, pending.version, pending.at
         )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.domain.profile import person_style
+from bot.domain.render import message_link
 from bot.domain.style import Dimension, FeedbackKind, FeedbackSignal, StyleProfile, measure_draft
 from bot.domain.timing import (
     FeedbackMoment,
@@ -150,9 +151,7 @@ class Preferences:
         ]
 
     def _link(self, channel: str, ts: str, thread_ts: str) -> str:
-        base = self.team_url if self.team_url.endswith("/") else self.team_url + "/"
-        link = f"{base}archives/{channel}/p{ts.replace('.', '')}"
-        return link if ts == thread_ts else f"{link}?thread_ts={thread_ts}&cid={channel}"
+        return message_link(self.team_url, channel, ts, thread_ts)
 
     def _refresh_slack_timezone(self, team_id: str, user_id: str) -> None:
         # One users.info per person per process: time zones rarely change.

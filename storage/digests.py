@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import ChannelDigest, DigestClaim, Draft, Feedback, Person, Request, utcnow
+from storage.requests import request_title
 
 CLAIM_CHUNK = 500
 
@@ -216,7 +217,7 @@ def pending_for(
             request.channel_id,
             request.thread_ts,
             draft.message_ts or request.thread_ts,
-            _title(request),
+            request_title(request),
             draft.version,
             draft.completed_at,
         )
@@ -235,7 +236,7 @@ def pending_for(
                     request.channel_id,
                     request.thread_ts,
                     request.brief_ts or request.message_ts,
-                    _title(request),
+                    request_title(request),
                     0,
                     request.updated_at,
                 )
@@ -261,7 +262,7 @@ def pending_for(
             request.channel_id,
             request.thread_ts,
             draft.message_ts or request.thread_ts,
-            _title(request),
+            request_title(request),
             draft.version,
             at,
             frozenset(users),
@@ -269,12 +270,6 @@ def pending_for(
         for draft, request, at, users in accepted_by.values()
     ]
     return waiting, accepted
-
-
-def _title(request: Request) -> str:
-    goal = (request.brief or {}).get("goal") if request.brief else None
-    text = str(goal or request.text or "(no text)")
-    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def channel_subscriptions(session: Session) -> list[ChannelDigest]:
@@ -304,7 +299,7 @@ def channel_activity(
             channel_id,
             r.thread_ts,
             r.brief_ts or r.message_ts,
-            _title(r),
+            request_title(r),
             r.brief_version,
             r.updated_at,
         )

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import BriefVersion, Draft, DraftMessage, Feedback, Person, Request, utcnow
+from storage.requests import request_title
 
 
 def get_person(session: Session, *, team_id: str, user_id: str) -> Person | None:
@@ -149,7 +150,7 @@ def waiting_for(
                 request.channel_id,
                 request.thread_ts,
                 request.brief_ts or request.message_ts,
-                _title(request),
+                request_title(request),
                 0,
                 request.created_at,
             )
@@ -190,18 +191,12 @@ def waiting_for(
                 request.channel_id,
                 request.thread_ts,
                 draft.message_ts or request.thread_ts,
-                _title(request),
+                request_title(request),
                 draft.version,
                 draft.completed_at,
             )
         )
     return items[:limit]
-
-
-def _title(request: Request) -> str:
-    goal = (request.brief or {}).get("goal") if request.brief else None
-    text = goal or request.text or "(no text)"
-    return text if len(text) <= 120 else text[:119] + "…"
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,10 @@ def transition_request(
         .returning(col(Request.id))
     )
     return session.exec(statement).first() is not None  # type: ignore[call-overload]
+
+
+def request_title(request: Request) -> str:
+    """A short line naming a request: its brief's goal, else its text."""
+    goal = (request.brief or {}).get("goal") if request.brief else None
+    text = str(goal or request.text or "(no text)")
+    return text if len(text) <= 120 else text[:119] + "…"

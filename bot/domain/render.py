@@ -37,6 +37,15 @@ def _context(*texts: str) -> Block:
     return {"type": "context", "elements": elements}
 
 
+def message_link(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    """A web link to a message (in its thread when it is a reply), as Slack forms them."""
+    base = team_url if team_url.endswith("/") else team_url + "/"
+    link = f"{base}archives/{channel}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel}"
+    return link
+
+
 def fallback_text(text: str) -> str:
     """The notification text that goes with blocks: short, one line."""
     line = " ".join(text.split())

@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, insert  # noqa: E402
 
 from bot.claude import Claude  # noqa: E402
-from bot.digests import DigestRunner, MemberCache  # noqa: E402
+from bot.digests import DigestRunner  # noqa: E402
 from bot.fakes.claude import FakeClaude  # noqa: E402
 from bot.fakes.slack import FakeSlack  # noqa: E402
+from bot.members import MemberCache  # noqa: E402
 from bot.slack_io import SlackIO, make_web_client  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Draft, Feedback, Person, Request  # noqa: E402

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.claude import Claude
-from bot.digests import DigestRunner, MemberCache
+from bot.digests import DigestRunner
+from bot.members import MemberCache
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.settings import Settings
@@ -98,13 +99,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         listener_executor=listeners,
     )
     team_url = str(auth.get("url") or "https://slack.com/")
-    preferences = Preferences(db=database, slack=baton.slack, team_url=team_url)
+    members = MemberCache(baton.slack)
+    preferences = Preferences(db=database, slack=baton.slack, team_url=team_url, members=members)
     digests = DigestRunner(
-        db=database,
-        slack=baton.slack,
-        claude=claude,
-        team_url=team_url,
-        members=MemberCache(baton.slack),
+        db=database, slack=baton.slack, claude=claude, team_url=team_url, members=members
     )
     register_all(bolt, baton, preferences, digests)
     return BatonApp(

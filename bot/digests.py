@@ -6,12 +6,10 @@ own jobs stay in memory (its SQL job store cannot be shared between processes)."
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.claude import Claude, ModelError
@@ -26,6 +24,7 @@ from bot.domain.digest import (
 )
 from bot.domain.render import message_link
 from bot.domain.timing import FeedbackMoment, learn_timing, parse_hhmm
+from bot.members import MemberCache
 from bot.preferences import timing_settings
 from bot.slack_io import SlackCallFailed, SlackIO
 from storage import digests as digest_store
@@ -36,40 +35,12 @@ logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 STALE_CLAIM = timedelta(minutes=15)  # a 'sending' claim this old belonged to a dead process
-MEMBERS_TTL = 300.0  # seconds a channel's member list is trusted
 TIMING_WINDOW = timedelta(days=60)
 DRAFT_WINDOW = timedelta(days=14)
 
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-@dataclass
-class MemberCache:
-    """conversations.members, cached briefly: membership is checked, never assumed."""
-
-    slack: SlackIO
-    ttl: float = MEMBERS_TTL
-    clock: Callable[[], float] = time.monotonic
-    _cache: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def members(self, channel_id: str) -> frozenset[str]:
-        """Who is in the conversation (empty if Slack will not say: show nothing from it)."""
-        now = self.clock()
-        with self._lock:
-            cached = self._cache.get(channel_id)
-            if cached is not None and now - cached[0] < self.ttl:
-                return cached[1]
-        try:
-            members = frozenset(self.slack.conversation_members(channel_id))
-        except SlackCallFailed as exc:
-            logger.warning("no member list for %s (%s): leaving it out", channel_id, exc.error)
-            members = frozenset()
-        with self._lock:
-            self._cache[channel_id] = (now, members)
-        return members
 
 
 @dataclass

@@ -32,7 +32,9 @@ from bot.domain.views import (
     home_view,
     prefs_modal,
 )
+from bot.members import MemberCache
 from bot.slack_io import SlackCallFailed, SlackIO
+from storage import digests as digest_store
 from storage import feedback as feedback_store
 from storage import people as people_store
 from storage.db import Database
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 STYLE_HISTORY = 40
 TIMING_WINDOW = timedelta(days=60)
+DRAFT_WINDOW = timedelta(days=14)
+WAITING_LIMIT = 15
 
 
 def _aware(at: datetime) -> datetime:
@@ -103,6 +107,7 @@ class Preferences:
     db: Database
     slack: SlackIO
     team_url: str
+    members: MemberCache
     clock: Callable[[], datetime] = utcnow
     _tz_checked: set[tuple[str, str]] = field(default_factory=set, init=False)
 
@@ -137,18 +142,27 @@ class Preferences:
         return not in_quiet_hours(self.clock(), timing)
 
     def waiting_links(self, *, team_id: str, user_id: str) -> list[WaitingLink]:
-        """What waits for the person, with links to the threads."""
+        """What waits for the person, with links, from conversations they can see: the same
+        rule as their scheduled digest."""
         with self.db.session() as session:
-            items = people_store.waiting_for(session, team_id=team_id, user_id=user_id)
+            waiting, _ = digest_store.pending_for(
+                session,
+                people={(team_id, user_id)},
+                accepted_since=None,
+                drafts_since=self.clock() - DRAFT_WINDOW,
+            )
+        items = sorted(
+            waiting.get((team_id, user_id), []),
+            key=lambda p: _aware(p.at) if p.at else datetime.min.replace(tzinfo=UTC),
+        )
+        visible = {c for c in {p.channel_id for p in items} if user_id in self.members.members(c)}
         return [
             WaitingLink(
-                item.kind,
-                item.title,
-                self._link(item.channel_id, item.message_ts, item.thread_ts),
-                item.version,
+                p.kind, p.title, self._link(p.channel_id, p.message_ts, p.thread_ts), p.version
             )
-            for item in items
-        ]
+            for p in items
+            if p.channel_id in visible
+        ][:WAITING_LIMIT]
 
     def _link(self, channel: str, ts: str, thread_ts: str) -> str:
         return message_link(self.team_url, channel, ts, thread_ts)

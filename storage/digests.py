@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, union, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -166,12 +167,13 @@ def pending_for(
     session: Session,
     *,
     people: set[tuple[str, str]],
-    accepted_since: datetime,
+    accepted_since: datetime | None,
     drafts_since: datetime,
 ) -> tuple[dict[tuple[str, str], list[Pending]], list[Pending]]:
     """What waits for each of `people` (drafts to judge in threads they took part in, their
-    open questions), and what was accepted since `accepted_since` (for channel members).
-    A handful of queries, whatever the number of people."""
+    open questions), and what was accepted since `accepted_since` (for channel members;
+    None skips it). A handful of queries, whatever the number of people; for one person
+    (the Home tab) only the requests they are part of are read."""
     latest = (
         select(Draft.request_id, func.max(Draft.version).label("version"))
         .where(Draft.state == "complete")
@@ -188,6 +190,7 @@ def pending_for(
         )
         .join(Request, col(Request.id) == col(Draft.request_id))
         .where(Request.state == "drafted", col(Draft.completed_at) >= drafts_since)
+        .where(*_involving(people))
     ).all()
     participants: dict[int, set[str]] = defaultdict(set)
     for request_id, user in session.exec(
@@ -225,7 +228,9 @@ def pending_for(
             key = (request.team_id, user)
             if key in people and (draft.id, user) not in judged:
                 waiting[key].append(item)
-    for request in session.exec(select(Request).where(Request.state == "needs_answers")).all():
+    for request in session.exec(
+        select(Request).where(Request.state == "needs_answers", *_involving(people))
+    ).all():
         key = (request.team_id, request.requester_id)
         if key in people:
             waiting[key].append(
@@ -242,6 +247,8 @@ def pending_for(
                 )
             )
     accepted_by: dict[int, tuple[Draft, Request, datetime, set[str]]] = {}
+    if accepted_since is None:
+        return waiting, []
     for draft, request, at, user in session.exec(
         select(Draft, Request, Feedback.created_at, Feedback.user_id)
         .join(Feedback, col(Feedback.draft_id) == col(Draft.id))
@@ -270,6 +277,20 @@ def pending_for(
         for draft, request, at, users in accepted_by.values()
     ]
     return waiting, accepted
+
+
+def _involving(people: set[tuple[str, str]]) -> list[Any]:
+    """For one person, only the requests they made or gave feedback on; else no filter."""
+    if len(people) != 1:
+        return []
+    ((team_id, user_id),) = people
+    theirs = select(Feedback.request_id).where(
+        Feedback.team_id == team_id, Feedback.user_id == user_id
+    )
+    return [
+        col(Request.team_id) == team_id,
+        or_(col(Request.requester_id) == user_id, col(Request.id).in_(theirs)),
+    ]
 
 
 def channel_subscriptions(session: Session) -> list[ChannelDigest]:

@@ -9,7 +9,6 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from storage.models import BriefVersion, Draft, DraftMessage, Feedback, Person, Request, utcnow
-from storage.requests import request_title
 
 
 def get_person(session: Session, *, team_id: str, user_id: str) -> Person | None:
@@ -110,93 +109,6 @@ def _delete_request(session: Session, request: Request) -> None:
     session.exec(delete(Feedback).where(col(Feedback.request_id) == request.id))  # type: ignore[call-overload]
     session.exec(delete(BriefVersion).where(col(BriefVersion.request_id) == request.id))  # type: ignore[call-overload]
     session.delete(request)
-
-
-@dataclass(frozen=True)
-class WaitingItem:
-    """Something that waits for a person: a brief with questions, or a draft to judge."""
-
-    kind: str  # "questions" | "draft"
-    request_id: int
-    channel_id: str
-    thread_ts: str
-    message_ts: str
-    title: str
-    version: int
-    since: Any
-
-
-def waiting_for(
-    session: Session, *, team_id: str, user_id: str, limit: int = 10
-) -> list[WaitingItem]:
-    """The person's open briefs and the drafts of their requests they have not judged yet,
-    oldest first."""
-    items: list[WaitingItem] = []
-    open_briefs = session.exec(
-        select(Request)
-        .where(
-            Request.team_id == team_id,
-            Request.requester_id == user_id,
-            Request.state == "needs_answers",
-        )
-        .order_by(col(Request.created_at))
-        .limit(limit)
-    ).all()
-    for request in open_briefs:
-        items.append(
-            WaitingItem(
-                "questions",
-                request.id or 0,
-                request.channel_id,
-                request.thread_ts,
-                request.brief_ts or request.message_ts,
-                request_title(request),
-                0,
-                request.created_at,
-            )
-        )
-    latest = (
-        select(Draft.request_id, func.max(Draft.version).label("version"))
-        .join(Request, col(Request.id) == col(Draft.request_id))
-        .where(
-            Request.team_id == team_id,
-            Request.requester_id == user_id,
-            Draft.state == "complete",
-        )
-        .group_by(col(Draft.request_id))
-        .subquery()
-    )
-    judged = select(Feedback.draft_id).where(
-        Feedback.team_id == team_id,
-        Feedback.user_id == user_id,
-        col(Feedback.draft_id).is_not(None),
-    )
-    rows = session.exec(
-        select(Draft, Request)
-        .join(
-            latest,
-            (col(Draft.request_id) == latest.c.request_id)
-            & (col(Draft.version) == latest.c.version),
-        )
-        .join(Request, col(Request.id) == col(Draft.request_id))
-        .where(col(Draft.id).not_in(judged))
-        .order_by(col(Draft.completed_at))
-        .limit(limit)
-    ).all()
-    for draft, request in rows:
-        items.append(
-            WaitingItem(
-                "draft",
-                request.id or 0,
-                request.channel_id,
-                request.thread_ts,
-                draft.message_ts or request.thread_ts,
-                request_title(request),
-                draft.version,
-                draft.completed_at,
-            )
-        )
-    return items[:limit]
 
 
 @dataclass(frozen=True)

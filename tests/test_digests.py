@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.digests import DigestRunner, MemberCache
+from bot.digests import DigestRunner
+from bot.members import MemberCache
 from storage.models import ChannelDigest, DigestClaim
 from tests.world import ALICE, BOB, CHANNEL, World, block_texts
 

@@ -303,3 +303,16 @@ def test_the_assistant_view_gets_prompts_status_and_a_title(world: World) -> Non
     state = world.slack.assistant_thread(dm, thread_ts)
     assert "is drafting" in str(state.get("statuses"))
     assert state.get("title", "").startswith("write a launch note")
+
+
+def test_digest_now_includes_threads_the_person_took_part_in(world: World) -> None:
+    """Bob replied in Alice's thread: the new version waits for his judgement too."""
+    ts = world.mention(LAUNCH)
+    world.wait_for_drafts(ts, 1)
+    world.reply(ts, "make it warmer please", user=BOB)
+    [_, second] = world.wait_for_drafts(ts, 2)
+    world.slack.send_slash_command(BOB, CHANNEL, "/baton", "digest")
+    dm = world.slack.open_dm(BOB)
+    digest = world.slack.wait_for(lambda: world.slack.messages(dm), message="Bob's digest")
+    shown = block_texts(digest[-1])
+    assert "judge draft v2" in shown and f"p{second.ts.replace('.', '')}" in shown

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from bot.domain.render import (
     DRAFT_PART_LIMIT,
     DraftFooter,
+    defuse_broadcasts,
     draft_blocks,
     split_text,
 )
@@ -44,6 +45,8 @@ class DraftPublisher:
     version: int
     on_posted: Callable[[str, int], None]
     min_interval: float = 1.0
+    # Broadcast mentions the requester wrote themselves (only these may ping).
+    allowed_broadcasts: str = ""
     clock: Callable[[], float] = time.monotonic
     text: str = ""
     parts: list[_Part] = field(default_factory=list)
@@ -118,6 +121,7 @@ class DraftPublisher:
         force: bool = False,
     ) -> None:
         status = status if status is not None else (None if final else WRITING_STATUS)
+        piece = defuse_broadcasts(piece, allowed=self.allowed_broadcasts)
         blocks = draft_blocks(
             piece, version=self.version, part=index, parts=parts, footer=footer, status=status
         )

@@ -33,12 +33,13 @@ from bot.domain.brief import (
     vague_request_questions,
     word_limit,
 )
-from bot.domain.inbound import InboundMessage, ReactionChange
+from bot.domain.inbound import Deletion, InboundMessage, ReactionChange
 from bot.domain.prompts import Revision, brief_prompt, draft_prompt
 from bot.domain.render import (
     NO_MODEL_MESSAGE,
     DraftFooter,
     brief_blocks,
+    defuse_broadcasts,
     failure_blocks,
     notice_blocks,
     questions_blocks,
@@ -274,6 +275,18 @@ class Baton:
         finally:
             posted.set()
         self._assistant(request, status="is reading your request…")
+
+    def on_message_deleted(self, deletion: Deletion) -> None:
+        """A person deleted a message in Slack: Baton's stored copy of its words goes too."""
+        with self.db.session() as session:
+            forgotten = request_store.forget_message_text(
+                session, team_id=deletion.team_id, channel_id=deletion.channel_id, ts=deletion.ts
+            )
+            forgotten += feedback_store.forget_message_text(
+                session, team_id=deletion.team_id, ts=deletion.ts
+            )
+        if forgotten:
+            logger.info("dropped the stored text of a deleted message (%s rows)", forgotten)
 
     def on_reaction(self, change: ReactionChange) -> None:
         """A reaction on a draft is feedback; removing it takes the feedback back."""
@@ -539,6 +552,7 @@ class Baton:
             version=draft.version,
             on_posted=lambda ts, part: self._remember_message(draft, ts, part),
             min_interval=self.stream_interval,
+            allowed_broadcasts=request.text,
         )
         attempts = len(self.model_backoff) + 1
         outcome = DraftOutcome()
@@ -578,7 +592,7 @@ class Baton:
                 draft_store.update_draft(
                     session,
                     draft=stored,
-                    text=publisher.text,
+                    text=defuse_broadcasts(publisher.text, allowed=request.text),
                     state="complete",
                     completed_at=utcnow(),
                     adaptation_note=note,

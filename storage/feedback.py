@@ -131,3 +131,18 @@ def feedback_times(
         .limit(limit)
     )
     return [(at, seconds) for at, seconds in session.exec(statement).all()]
+
+
+def forget_message_text(session: Session, *, team_id: str, ts: str) -> int:
+    """Drop the stored words of a thread reply whose Slack message was deleted."""
+    replies = session.exec(
+        select(Feedback).where(
+            Feedback.team_id == team_id,
+            Feedback.message_ts == ts,
+            col(Feedback.text).is_not(None),
+        )
+    ).all()
+    for reply in replies:
+        reply.text = None
+        session.add(reply)
+    return len(replies)

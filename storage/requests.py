@@ -119,3 +119,18 @@ def request_title(request: Request) -> str:
     goal = (request.brief or {}).get("goal") if request.brief else None
     text = str(goal or request.text or "(no text)")
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+DELETED_TEXT = "[deleted in Slack]"
+
+
+def forget_message_text(session: Session, *, team_id: str, channel_id: str, ts: str) -> int:
+    """Drop the stored words of a request whose Slack message was deleted."""
+    requests = session.exec(
+        select(Request).where(
+            Request.team_id == team_id, Request.channel_id == channel_id, Request.message_ts == ts
+        )
+    ).all()
+    for request in requests:
+        update_request(session, request=request, text=DELETED_TEXT)
+    return len(requests)

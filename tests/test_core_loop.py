@@ -340,3 +340,28 @@ def test_a_mention_inside_someone_elses_thread_starts_a_request_there(world: Wor
     assert draft.thread_ts == ts
     [request] = rows(world, Request)
     assert request.thread_ts == ts and request.requester_id == ALICE
+
+
+def test_deleting_a_message_in_slack_drops_baton_s_copy_of_it(world: World) -> None:
+    """message_deleted removes the stored words of a request or a reply."""
+    ts = world.mention(LAUNCH)
+    world.wait_for_drafts(ts, 1)
+    reply_ts = world.reply(ts, "make it warmer please, mention the Q3 numbers", user=BOB)
+    world.wait_for_drafts(ts, 2)
+    for deleted in (ts, reply_ts):
+        world.slack.send_event(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "channel": CHANNEL,
+                "deleted_ts": deleted,
+                "hidden": True,
+                "ts": "1795000000.000200",
+                "previous_message": {"type": "message", "user": ALICE, "ts": deleted},
+            }
+        )
+    world.idle()
+    [request] = rows(world, Request)
+    assert request.text == "[deleted in Slack]"
+    assert all(f.text is None for f in rows(world, Feedback))
+    assert len(world.drafts(ts)) == 2  # no reply to a deletion

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from bot.domain.render import DRAFT_PART_LIMIT
 from bot.fakes.claude import FakeReply
-from storage.models import Feedback, Request
+from storage.models import Draft, Feedback, Request
 from tests.world import ALICE, CHANNEL, World, block_texts, draft_body, is_finished
 
 ASK = "write the full FAQ for the export feature, for customers"
@@ -68,3 +68,20 @@ def test_a_draft_cut_at_the_output_cap_says_so(world: World) -> None:
     ts = world.mention(ASK)
     [draft] = world.wait_for_drafts(ts, 1)
     assert "stopped at its length cap" in block_texts(draft)
+
+
+def test_model_output_cannot_ping_a_channel_or_a_group(world: World) -> None:
+    """`<!channel>`, `<!everyone>` and user groups from Claude are shown as plain text;
+    a `<!here>` the requester wrote themselves may stay."""
+    world.claude.responder = lambda request: FakeReply(
+        text="<!channel> Export is here. <!everyone> <!subteam^S0123|@design> <!here>"
+    )
+    ts = world.mention(ASK + " <!here>")
+    [draft] = world.wait_for_drafts(ts, 1)
+    body = draft_body(draft)
+    assert "<!channel>" not in body and "<!everyone>" not in body and "<!subteam" not in body
+    assert "@channel Export is here" in body and "@design" in body
+    assert "<!here>" in body
+    with Session(world.database.engine) as session:
+        [stored] = session.exec(select(Draft)).all()
+    assert "<!channel>" not in stored.text

@@ -157,3 +157,25 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
             else:
                 values[block_id] = element.get("value")
     return values
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A message deleted in Slack: Baton drops its stored copy."""
+
+    team_id: str
+    channel_id: str
+    ts: str
+
+
+def parse_deletion(body: dict[str, Any]) -> Deletion | None:
+    """A `message_deleted` event; None for anything else."""
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("subtype") != "message_deleted":
+        return None
+    previous = event.get("previous_message")
+    ts = event.get("deleted_ts") or (previous.get("ts") if isinstance(previous, dict) else None)
+    channel = event.get("channel")
+    if not isinstance(ts, str) or not isinstance(channel, str) or not ts or not channel:
+        return None
+    return Deletion(team_id=team_of(body), channel_id=channel, ts=ts)

@@ -37,6 +37,23 @@ def _context(*texts: str) -> Block:
     return {"type": "context", "elements": elements}
 
 
+_BROADCAST = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def defuse_broadcasts(text: str, *, allowed: str = "") -> str:
+    """Model output may not ping a channel or a user group unless the requester's own words
+    did: `<!channel>` becomes a plain "@channel"."""
+
+    def plain(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in allowed:
+            return token
+        name = match.group(1) or token.split("|", 1)[-1].rstrip(">").lstrip("@") or "group"
+        return f"@{name}"
+
+    return _BROADCAST.sub(plain, text)
+
+
 def message_link(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
     """A web link to a message (in its thread when it is a reply), as Slack forms them."""
     base = team_url if team_url.endswith("/") else team_url + "/"

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.domain.inbound import parse_message, parse_reaction
+from bot.domain.inbound import parse_deletion, parse_message, parse_reaction
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
@@ -22,6 +22,10 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
         message = parse_message(body, bot_user_id=baton.bot_user_id)
         if message is not None:
             baton.on_message(message)
+            return
+        deletion = parse_deletion(body)
+        if deletion is not None:
+            baton.on_message_deleted(deletion)
 
     def on_reaction(body: dict[str, Any]) -> None:
         change = parse_reaction(body)

@@ -100,3 +100,27 @@ def test_reactions_on_files_are_ignored() -> None:
         )
         is None
     )
+
+
+def test_deletions_parse_from_deleted_ts_or_previous_message() -> None:
+    """message_deleted names the deleted message either way Slack sends it."""
+    from bot.domain.inbound import parse_deletion
+
+    direct = parse_deletion(
+        envelope(
+            {"type": "message", "subtype": "message_deleted", "channel": "C1", "deleted_ts": "1.1"}
+        )
+    )
+    nested = parse_deletion(
+        envelope(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "channel": "C1",
+                "previous_message": {"ts": "2.2"},
+            }
+        )
+    )
+    assert direct is not None and direct.ts == "1.1"
+    assert nested is not None and nested.ts == "2.2"
+    assert parse_deletion(envelope({"type": "message", "channel": "C1", "ts": "1.1"})) is None

@@ -92,3 +92,20 @@ def test_fallback_text_is_one_short_line() -> None:
     """Notification text is single-line and capped."""
     text = fallback_text("line one\nline two " + "x" * 1000)
     assert "\n" not in text and len(text) <= 300
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed", "expected"),
+    [
+        ("<!channel> hi", "", "@channel hi"),
+        ("<!here|here> hi", "", "@here hi"),
+        ("<!subteam^S1|@design> hi", "", "@design hi"),
+        ("<!here> hi", "please tell <!here>", "<!here> hi"),
+        ("<@U123> stays", "", "<@U123> stays"),
+    ],
+)
+def test_defuse_broadcasts(text: str, allowed: str, expected: str) -> None:
+    """Broadcasts become plain text unless the requester wrote the same one."""
+    from bot.domain.render import defuse_broadcasts
+
+    assert defuse_broadcasts(text, allowed=allowed) == expected

@@ -73,6 +73,8 @@ def test_a_newcomer_briefs_steers_and_tunes_baton_in_the_browser(
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
+    # Drafts stream at the offline drafter's pace; a loaded CI machine needs more than 5 s.
+    expect.set_options(timeout=TIMEOUT_MS)
     page.goto(sandbox.url)
     page.select_option("#as-user", "UALICE")
     page.click('a.channel[data-channel="CGENERAL"]')

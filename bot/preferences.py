@@ -18,7 +18,6 @@ from bot.domain.timing import (
     TimingProfile,
     TimingSettings,
     describe_days,
-    in_quiet_hours,
     learn_timing,
     parse_hhmm,
     valid_timezone,
@@ -135,11 +134,6 @@ class Preferences:
             now=now,
         )
         return style, timing, person
-
-    def may_dm(self, *, team_id: str, user_id: str) -> bool:
-        """False in the person's quiet hours: what Baton would send waits for their digest."""
-        _, timing, _ = self.profiles(team_id=team_id, user_id=user_id)
-        return not in_quiet_hours(self.clock(), timing)
 
     def waiting_links(self, *, team_id: str, user_id: str) -> list[WaitingLink]:
         """What waits for the person, with links, from conversations they can see: the same

@@ -91,7 +91,6 @@ REVISION_FOR_REACTION = {
     REACTION_MORE_DETAIL: Revision.MORE_DETAIL,
 }
 WHAT_MISSED = "<@{user}>, what missed? Reply in this thread and I'll take another run at it."
-STYLE_HISTORY = 40
 
 
 @dataclass

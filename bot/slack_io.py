@@ -157,17 +157,6 @@ class SlackIO:
             ),
         )
 
-    def ephemeral(
-        self, *, channel: str, user: str, text: str, thread_ts: str | None = None
-    ) -> None:
-        """Tell one person something only they see."""
-        self._call(
-            "chat.postEphemeral",
-            lambda: self.client.chat_postEphemeral(
-                channel=channel, user=user, text=text, thread_ts=thread_ts
-            ),
-        )
-
     def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> str:
         """Open a modal; returns its view id."""
         response = self._call(

@@ -162,6 +162,31 @@ class Pending:
     at: datetime | None
     accepted_by: frozenset[str] = frozenset()
 
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        request: Request,
+        *,
+        message_ts: str | None,
+        version: int,
+        at: datetime | None,
+        accepted_by: frozenset[str] = frozenset(),
+    ) -> Pending:
+        """An item about `request`, linked to `message_ts` (its thread if None)."""
+        return cls(
+            kind,
+            request.team_id,
+            request.id or 0,
+            request.channel_id,
+            request.thread_ts,
+            message_ts or request.thread_ts,
+            request_title(request),
+            version,
+            at,
+            accepted_by,
+        )
+
 
 def pending_for(
     session: Session,
@@ -213,16 +238,12 @@ def pending_for(
     }
     waiting: dict[tuple[str, str], list[Pending]] = defaultdict(list)
     for draft, request in drafts:
-        item = Pending(
+        item = Pending.of(
             "draft",
-            request.team_id,
-            request.id or 0,
-            request.channel_id,
-            request.thread_ts,
-            draft.message_ts or request.thread_ts,
-            request_title(request),
-            draft.version,
-            draft.completed_at,
+            request,
+            message_ts=draft.message_ts,
+            version=draft.version,
+            at=draft.completed_at,
         )
         for user in participants[request.id or 0] | {request.requester_id}:
             key = (request.team_id, user)
@@ -234,16 +255,12 @@ def pending_for(
         key = (request.team_id, request.requester_id)
         if key in people:
             waiting[key].append(
-                Pending(
+                Pending.of(
                     "questions",
-                    request.team_id,
-                    request.id or 0,
-                    request.channel_id,
-                    request.thread_ts,
-                    request.brief_ts or request.message_ts,
-                    request_title(request),
-                    0,
-                    request.updated_at,
+                    request,
+                    message_ts=request.brief_ts or request.message_ts,
+                    version=0,
+                    at=request.updated_at,
                 )
             )
     accepted_by: dict[int, tuple[Draft, Request, datetime, set[str]]] = {}
@@ -262,17 +279,13 @@ def pending_for(
         entry = accepted_by.setdefault(draft.id or 0, (draft, request, at, set()))
         entry[3].add(user)
     accepted = [
-        Pending(
+        Pending.of(
             "accepted",
-            request.team_id,
-            request.id or 0,
-            request.channel_id,
-            request.thread_ts,
-            draft.message_ts or request.thread_ts,
-            request_title(request),
-            draft.version,
-            at,
-            frozenset(users),
+            request,
+            message_ts=draft.message_ts,
+            version=draft.version,
+            at=at,
+            accepted_by=frozenset(users),
         )
         for draft, request, at, users in accepted_by.values()
     ]
@@ -313,16 +326,12 @@ def channel_activity(
     ).all()
     kinds = {"drafted": "draft", "needs_answers": "questions"}
     return [
-        Pending(
+        Pending.of(
             kinds.get(r.state, "draft"),
-            team_id,
-            r.id or 0,
-            channel_id,
-            r.thread_ts,
-            r.brief_ts or r.message_ts,
-            request_title(r),
-            r.brief_version,
-            r.updated_at,
+            r,
+            message_ts=r.brief_ts or r.message_ts,
+            version=r.brief_version,
+            at=r.updated_at,
         )
         for r in rows
     ]

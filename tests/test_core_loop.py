@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
-
 from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.fakes.claude import FakeReply
@@ -16,15 +14,11 @@ from tests.world import (
     block_texts,
     buttons,
     draft_body,
+    rows,
     scripted_draft,
 )
 
 LAUNCH = "write a launch note for the new export feature, for customers, under 150 words, no jargon"
-
-
-def rows(world: World, model: type) -> list:
-    with Session(world.database.engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def draft_calls(world: World) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.constants import (
     ACTION_EDIT_BRIEF,
@@ -14,14 +14,9 @@ from bot.constants import (
     CALLBACK_PREFS,
 )
 from storage.models import BriefVersion, Draft, Feedback, Person, Request
-from tests.world import ALICE, BOB, CHANNEL, World, block_texts, draft_body, form_state
+from tests.world import ALICE, BOB, CHANNEL, World, block_texts, draft_body, form_state, rows
 
 LAUNCH = "write a launch note for the new export feature, for customers, under 150 words"
-
-
-def rows(world: World, model: type) -> list:
-    with Session(world.database.engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def last_view(world: World, callback_id: str) -> tuple[str, dict]:
@@ -257,20 +252,6 @@ def test_learned_timing_suggests_a_digest_time(world: World) -> None:
     _, timing, _ = world.app.preferences.profiles(team_id=world.slack.team_id, user_id=ALICE)
     assert timing.digest_time.source == "learned"
     assert timing.digest_time.value.strftime("%H:%M") == "08:00"
-
-
-def test_quiet_hours_hold_back_dms(world: World) -> None:
-    """Inside quiet hours Baton may not DM the person; outside it may."""
-    world.slack.send_slash_command(ALICE, CHANNEL, "/baton", "prefs")
-    view_id, view = last_view(world, CALLBACK_PREFS)
-    world.slack.submit_view(
-        ALICE, view_id, form_state(view, {"quiet_start": "22:00", "quiet_end": "07:00"})
-    )
-    prefs = world.app.preferences
-    prefs.clock = lambda: datetime(2026, 11, 9, 23, 30, tzinfo=UTC)  # 23:30 London
-    assert prefs.may_dm(team_id=world.slack.team_id, user_id=ALICE) is False
-    prefs.clock = lambda: datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
-    assert prefs.may_dm(team_id=world.slack.team_id, user_id=ALICE) is True
 
 
 def test_the_assistant_view_gets_prompts_status_and_a_title(world: World) -> None:

@@ -248,3 +248,11 @@ def _initial(element: dict[str, Any]) -> Any:
     if element["type"] == "checkboxes":
         return [o["value"] for o in element.get("initial_options", [])]
     return element.get("initial_value")
+
+
+def rows(world: World, model: type) -> list[Any]:
+    """Every stored row of a table, as the test's assertions read them."""
+    from sqlmodel import Session, select
+
+    with Session(world.database.engine) as session:
+        return list(session.exec(select(model)).all())

@@ -99,7 +99,10 @@ def test_a_newcomer_briefs_steers_and_tunes_baton_in_the_browser(
 
     page.fill("#thread-composer", "make it warmer please")
     page.click("#thread-send")
-    expect(thread.get_by_text("Draft v3", exact=False).first).to_be_visible()
+    # Finished, not just streaming: only a finished draft waits in a digest.
+    expect(thread.locator(".message", has_text="Draft v3").first).to_contain_text(
+        "reply in this thread to revise"
+    )
 
     page.fill("#composer", "/baton prefs")
     page.click("#send")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,23 @@ from bot.domain.prompts import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Seconds Baton waits on Claude; httpx's read timeout bounds each wait for bytes, not a whole
+# call. Connecting is quick or the network is down. A non-streamed answer (a brief, a digest
+# summary) arrives whole once written, so REPLY_TIMEOUT bounds the wait for all of it. In a
+# stream STREAM_TIMEOUT bounds each silence between events: deltas come many times a second,
+# so a silence that long means the stream is stuck, not slow.
+CONNECT_TIMEOUT = 5.0
+REPLY_TIMEOUT = 60.0
+STREAM_TIMEOUT = 30.0
+WRITE_TIMEOUT = 30.0  # sending the request; prompts are at most a few hundred kilobytes
+POOL_TIMEOUT = 10.0  # waiting for a free connection in the SDK's pool
+# The SDK's own retries of 408/409/429/5xx and connection errors, before a response starts;
+# Baton's services add theirs around whole calls.
+MAX_RETRIES = 2
+# The longest retry-after the SDK may wait out. It honours any value, however long, which
+# would pin a worker; beyond this the call fails at once and Baton's own backoff decides.
+MAX_RETRY_AFTER = 60.0
 
 
 class ModelError(Exception):
@@ -51,16 +69,33 @@ class Claude:
         api_key: str,
         model: str,
         base_url: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 2,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        reply_timeout: float = REPLY_TIMEOUT,
+        stream_timeout: float = STREAM_TIMEOUT,
+        max_retries: int = MAX_RETRIES,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         self.model = model
-        # The SDK retries 408/409/429/5xx before a response starts, honouring retry-after.
+        self.reply_timeout = anthropic.Timeout(
+            connect=connect_timeout, read=reply_timeout, write=WRITE_TIMEOUT, pool=POOL_TIMEOUT
+        )
+        self.stream_timeout = anthropic.Timeout(
+            connect=connect_timeout, read=stream_timeout, write=WRITE_TIMEOUT, pool=POOL_TIMEOUT
+        )
+
+        def refuse_long_waits(response: Any) -> None:
+            # Runs before the SDK decides whether to retry; x-should-retry is its own switch.
+            if _retry_after(response.headers) > max_retry_after:
+                response.headers["x-should-retry"] = "false"
+
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url,
             max_retries=max_retries,
-            timeout=timeout,
+            timeout=self.reply_timeout,
+            http_client=anthropic.DefaultHttpxClient(
+                timeout=self.reply_timeout, event_hooks={"response": [refuse_long_waits]}
+            ),
         )
 
     def extract_brief(self, prompt: Prompt) -> Brief:
@@ -126,6 +161,7 @@ class Claude:
                 system=prompt.system,
                 messages=prompt.messages,  # type: ignore[arg-type]
                 stream=True,
+                timeout=self.stream_timeout,
             ) as stream:
                 for event in stream:
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
@@ -170,6 +206,21 @@ def _as_model_error(exc: anthropic.APIError) -> ModelError:
     if status == 529 or kind == "overloaded_error":
         return ModelError("Claude is overloaded", retryable=True)
     return ModelError(f"Claude failed ({kind or status or type(exc).__name__})", retryable=True)
+
+
+def _retry_after(headers: Any) -> float:
+    """Seconds a response asks us to wait before retrying, as the SDK reads them (0 if none)."""
+    try:
+        return float(headers.get("retry-after-ms")) / 1000
+    except (TypeError, ValueError):
+        pass
+    value = headers.get("retry-after")
+    if value is None:
+        return 0.0
+    try:
+        return float(value)
+    except ValueError:
+        return math.inf  # an HTTP date: Claude's API sends seconds, so treat it as too long
 
 
 def _short(exc: Exception) -> str:

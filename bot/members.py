@@ -36,6 +36,8 @@ class MemberCache:
             members = frozenset(self.slack.conversation_members(channel_id))
         except SlackCallFailed as exc:
             logger.warning("no member list for %s (%s): leaving it out", channel_id, exc.error)
+            if not exc.permanent:
+                return frozenset()  # a passing failure: ask again next time, do not cache it
             members = frozenset()
         with self._lock:
             self._cache[channel_id] = (now, members)

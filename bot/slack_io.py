@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.domain.render import Block, fallback_text
 
@@ -53,14 +59,64 @@ class SlackCallFailed(Exception):
         return self.error in PERMANENT_ERRORS
 
 
-def make_web_client(token: str, base_url: str, *, timeout: int = 10) -> WebClient:
-    """A WebClient that retries connection errors, 5xx and 429 (honouring Retry-After)."""
+# Seconds one attempt may wait to connect, and then for each read of the answer (slack_sdk
+# hands it to urllib as the socket timeout).
+SLACK_TIMEOUT = 10
+# The longest Retry-After a call waits out. Slack's rate windows are a minute; a longer wait
+# would pin a worker, so the call fails as "ratelimited" instead and its caller decides.
+MAX_RETRY_AFTER = 60
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 after its Retry-After, unless Slack asks for more than `max_wait` seconds."""
+
+    def __init__(self, *, max_retry_count: int, max_wait: float = MAX_RETRY_AFTER) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return _retry_after(response) <= self.max_wait
+
+
+def _retry_after(response: HttpResponse | None) -> float:
+    """Seconds Slack asked us to wait: 0 if it did not say, infinite if slack_sdk can't read it."""
+    for name, values in (response.headers if response is not None else {}).items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return int(values[0])  # as slack_sdk's handler reads it
+            except ValueError:
+                return math.inf
+    return 0
+
+
+def make_web_client(
+    token: str,
+    base_url: str,
+    *,
+    timeout: int = SLACK_TIMEOUT,
+    retry_interval: RetryIntervalCalculator = default_interval_calculator,
+) -> WebClient:
+    """A WebClient with a timeout per attempt that retries connection errors, 5xx and 429.
+
+    slack_sdk counts retries per call across all handlers, so a call makes at most four
+    attempts. Waits between them follow `retry_interval` (0.5 s doubling, plus up to 1 s of
+    jitter), except after a 429, which waits Retry-After (up to MAX_RETRY_AFTER) plus jitter.
+    """
     client = WebClient(token=token, base_url=base_url, timeout=timeout)
     # slack_sdk retries only connection errors by default; rate limits and 5xx need handlers.
     client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
+        BoundedRateLimitRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
     ]
     return client
 
@@ -147,6 +203,17 @@ class SlackIO:
             ),
         )
         return str(response["ts"])
+
+    def post_ephemeral(
+        self, *, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> None:
+        """Show `text` to one person in a conversation; no one else sees it."""
+        self._call(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user, text=fallback_text(text), thread_ts=thread_ts
+            ),
+        )
 
     def update(self, *, channel: str, ts: str, blocks: list[Block], text: str) -> None:
         """Replace a message Baton posted."""

@@ -109,6 +109,11 @@ def main() -> int:
             "ANTHROPIC_BASE_URL": claude.url,
             "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
             "BATON_LOG_LEVEL": "WARNING",
+            # A load test is many requests from few people on purpose: no usage caps.
+            "BATON_LIMIT_PERSON_PER_HOUR": "0",
+            "BATON_LIMIT_PERSON_IN_FLIGHT": "0",
+            "BATON_LIMIT_WORKSPACE_PER_HOUR": "0",
+            "BATON_LIMIT_WORKSPACE_IN_FLIGHT": "0",
         }
         if args.workers:
             env["BATON_DRAFT_WORKERS"] = str(args.workers)

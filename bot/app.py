@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from bot.claude import Claude
+from bot.degraded import Degraded
 from bot.digests import DigestRunner
 from bot.members import MemberCache
 from bot.preferences import Preferences
@@ -38,6 +39,7 @@ class BatonApp:
     work: WorkPool
     listeners: CountingExecutor
     claude: Claude | None
+    degraded: Degraded
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no listener and no background work is running (tests, shutdown)."""
@@ -58,6 +60,7 @@ class BatonApp:
         """Finish queued work (with `wait`), then release connections."""
         self.listeners.shutdown(wait=wait)
         self.work.shutdown(wait=wait)
+        self.degraded.stop()
         if self.claude is not None:
             self.claude.close()
         self.db.dispose()
@@ -88,6 +91,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         work=work,
         updates=UpdateBudget(),
         bot_user_id=bot_user_id,
+        limits=settings.limits,
+        max_input_tokens=settings.baton_max_input_tokens,
     )
     signing_secret = settings.slack_signing_secret
     listeners = CountingExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="baton-listener")
@@ -104,7 +109,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
     digests = DigestRunner(
         db=database, slack=baton.slack, claude=claude, team_url=team_url, members=members
     )
-    register_all(bolt, baton, preferences, digests)
+    degraded = Degraded.start(database, baton.slack, bot_user_id=bot_user_id)
+    register_all(bolt, baton, preferences, digests, degraded)
     return BatonApp(
         settings=settings,
         bolt=bolt,
@@ -115,4 +121,5 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         work=work,
         listeners=listeners,
         claude=claude,
+        degraded=degraded,
     )

@@ -116,9 +116,13 @@ def _run(host: str, port: int | None) -> int:
         print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
     from bot.digests import start_scheduler
+    from bot.housekeeping import Housekeeper, schedule_housekeeping
     from storage.models import utcnow
 
     scheduler = start_scheduler(app.digests, clock=utcnow)
+    schedule_housekeeping(
+        scheduler, Housekeeper(app.db, settings.baton_retention_days), clock=utcnow
+    )
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

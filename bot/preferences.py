@@ -236,7 +236,13 @@ class Preferences:
         if bool(times.get("quiet_start")) != bool(times.get("quiet_end")):
             missing = "quiet_end" if times.get("quiet_start") else "quiet_start"
             errors[missing] = "Set both ends of your quiet hours, or neither."
-        days = sorted({int(d) for d in values.get("digest_days") or [] if str(d).isdigit()})
+        days = sorted(
+            {
+                int(d)
+                for d in values.get("digest_days") or []
+                if str(d).isascii() and str(d).isdigit()
+            }
+        )
         if any(d > 6 for d in days):
             errors["digest_days"] = "Pick days from the list."
         language = (values.get("language") or "").strip() or None

@@ -34,6 +34,8 @@ from bot.domain.brief import (
     word_limit,
 )
 from bot.domain.inbound import Deletion, InboundMessage, ReactionChange
+from bot.domain.limits import Limits, Refusal, fit_thread
+from bot.domain.limits import check as check_limits
 from bot.domain.prompts import Revision, brief_prompt, draft_prompt
 from bot.domain.render import (
     NO_MODEL_MESSAGE,
@@ -57,6 +59,7 @@ from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 from bot.work import WorkPool
 from storage import drafts as draft_store
 from storage import feedback as feedback_store
+from storage import limits as limit_store
 from storage import people as people_store
 from storage import requests as request_store
 from storage.claims import claim_once
@@ -76,6 +79,7 @@ class State:
     FAILED = "failed"
     NO_MODEL = "no_model"
     QUEUED = "queued"
+    LIMITED = "limited"  # over a usage limit: stored, waiting for the person's Retry
 
 
 REACTION_KINDS = {
@@ -106,6 +110,9 @@ class Baton:
     # Baton's own retries after the SDK's: seconds to wait before each further attempt.
     model_backoff: tuple[float, ...] = (2.0, 8.0)
     stream_interval: float = 1.0
+    limits: Limits = field(default_factory=Limits)
+    # What one brief call may carry: the request and as many recent replies as fit.
+    max_input_tokens: int = 40_000
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], datetime] = utcnow
     # Requests whose "reading your request" line is being posted right now.
@@ -136,6 +143,7 @@ class Baton:
             key = f"msg:{message.channel_id}:{message.ts}"
             if not claim_once(session, team_id=message.team_id, key=key):
                 return
+            refusal = self._over_limit(session, team_id=message.team_id, user_id=message.user_id)
             if thread is not None:
                 self._record_reply(session, thread, message)
                 request_id = thread.id
@@ -150,15 +158,21 @@ class Baton:
                     thread_ts=message.thread_ts or message.ts,
                     requester_id=message.user_id,
                     text=strip_bot_mention(message.text, self.bot_user_id),
-                    state=State.BRIEFING,
+                    # Over a limit the request is still kept, waiting for Retry.
+                    state=State.LIMITED if refusal else State.BRIEFING,
                 )
                 if new_request is None:
                     return
                 request_id = new_request.id
         assert request_id is not None
         team_id = message.team_id
-        if new_request is not None:
+        if new_request is not None and refusal is not None:
+            self._refuse_request(new_request, refusal)
+        elif new_request is not None:
             self._start(new_request)
+        elif refusal is not None:
+            # The reply is recorded; the revision it asks for waits until there is room.
+            self._refuse_revision(message.channel_id, message.thread_ts or message.ts, refusal)
         else:
             self.remember_person(team_id, message.user_id)
             self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
@@ -187,6 +201,7 @@ class Baton:
                 )
             return f"Slack would not let me post here ({exc.error})."
         with self.db.session() as session:
+            refusal = self._over_limit(session, team_id=team_id, user_id=user_id)
             request = request_store.create_request(
                 session,
                 team_id=team_id,
@@ -196,9 +211,11 @@ class Baton:
                 thread_ts=ts,
                 requester_id=user_id,
                 text=text,
-                state=State.BRIEFING,
+                state=State.LIMITED if refusal else State.BRIEFING,
             )
-        if request is not None:
+        if request is not None and refusal is not None:
+            self._refuse_request(request, refusal)
+        elif request is not None:
             self._start(request)
         return None
 
@@ -325,20 +342,28 @@ class Baton:
         if follow_up is not None:
             follow_up()
 
-    def on_retry(self, *, team_id: str, request_id: int, user_id: str) -> bool:
-        """The Retry button: run the failed step again, once, however often it is pressed."""
+    def on_retry(self, *, team_id: str, request_id: int, user_id: str) -> str:
+        """The Retry button: run the failed step again, once, however often it is pressed.
+        Returns what to tell the person who pressed it."""
         with self.db.session() as session:
+            request = request_store.get_request(session, team_id=team_id, request_id=request_id)
+            if request is None:
+                return "I can't find that request any more."
+            refusal = self._over_limit(session, team_id=team_id, user_id=request.requester_id)
+            if refusal is not None and request.state in (State.FAILED, State.LIMITED):
+                return refusal.message
             moved = request_store.transition_request(
                 session,
                 team_id=team_id,
                 request_id=request_id,
-                from_states=(State.FAILED, State.NO_MODEL),
+                from_states=(State.FAILED, State.NO_MODEL, State.LIMITED),
                 to_state=State.QUEUED,
             )
-        if moved:
-            logger.info("retry of request %s asked by %s", request_id, user_id)
-            self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
-        return moved
+        if not moved:
+            return "That request is already being worked on, or done."
+        logger.info("retry of request %s asked by %s", request_id, user_id)
+        self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        return "Trying again…"
 
     def brief_for_editing(self, *, team_id: str, request_id: int) -> Brief | None:
         """The request's current brief (or an empty one to fill in), for the edit modal."""
@@ -384,7 +409,9 @@ class Baton:
                 return
             answers = [
                 reply.text
-                for reply in feedback_store.thread_replies(session, request_id=request_id)
+                for reply in feedback_store.thread_replies(
+                    session, team_id=team_id, request_id=request_id
+                )
                 if reply.text
             ]
             failed_draft = self._failed_draft(session, request)
@@ -418,8 +445,10 @@ class Baton:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
             if request is None:
                 return
-            latest = draft_store.latest_complete_draft(session, request_id=request_id)
-            replies = feedback_store.thread_replies(session, request_id=request_id)
+            latest = draft_store.latest_complete_draft(
+                session, team_id=team_id, request_id=request_id
+            )
+            replies = feedback_store.thread_replies(session, team_id=team_id, request_id=request_id)
         last_reply = replies[-1] if replies else None
         if last_reply is None:
             return
@@ -472,9 +501,16 @@ class Baton:
             self._show(request, failure_blocks(NO_MODEL_MESSAGE, request_id=request.id))
             return None
         claude = self.claude
+        fitted = fit_thread(request.text, answers, budget=self.max_input_tokens)
+        left_out = fitted.note()
+        if left_out is not None:
+            logger.info("request %s trimmed to fit the input cap", request.id)
+            self._post_quietly(request.channel_id, request.thread_ts, left_out)
         try:
             brief = self._with_model_retries(
-                lambda: claude.extract_brief(brief_prompt(request.text, answers))
+                lambda: claude.extract_brief(
+                    brief_prompt(fitted.request_text, fitted.answers, left_out=left_out)
+                )
             )
         except ModelError as exc:
             self._set_state(request, State.FAILED, error=str(exc))
@@ -605,9 +641,36 @@ class Baton:
 
     # ---- helpers ------------------------------------------------------------------------
 
+    def _over_limit(self, session: Session, *, team_id: str, user_id: str) -> Refusal | None:
+        usage = limit_store.usage(session, team_id=team_id, user_id=user_id, now=self.clock())
+        return check_limits(usage, self.limits)
+
+    def _refuse_request(self, request: Request, refusal: Refusal) -> None:
+        """Say why a new request waits; it is stored, and Retry starts it."""
+        logger.info("request %s held: over a usage limit", request.id)
+        try:
+            self.slack.post(
+                channel=request.channel_id,
+                thread_ts=request.thread_ts,
+                blocks=failure_blocks(
+                    f"{refusal.message} Your request is saved: press Retry when you're ready.",
+                    request_id=request.id or 0,
+                ),
+                text=refusal.message,
+            )
+        except SlackCallFailed as exc:
+            logger.warning("could not say a request was held: %s", exc.error)
+
+    def _refuse_revision(self, channel_id: str, thread_ts: str, refusal: Refusal) -> None:
+        self._post_quietly(
+            channel_id, thread_ts, f"{refusal.message} Ask again then and I'll revise the draft."
+        )
+
     def _record_reply(self, session: Session, request: Request, message: InboundMessage) -> None:
         assert request.id is not None
-        latest = draft_store.latest_complete_draft(session, request_id=request.id)
+        latest = draft_store.latest_complete_draft(
+            session, team_id=request.team_id, request_id=request.id
+        )
         answering = request.state == State.NEEDS_ANSWERS or latest is None
         feedback_store.record_feedback(
             session,
@@ -640,6 +703,15 @@ class Baton:
         revision = REVISION_FOR_REACTION.get(change.reaction)
         if revision is None:
             return None
+        refusal = self._over_limit(session, team_id=change.team_id, user_id=change.user_id)
+        if refusal is not None:
+            request = request_store.get_request(
+                session, team_id=change.team_id, request_id=draft.request_id
+            )
+            if request is None:
+                return None
+            channel, thread_ts = request.channel_id, request.thread_ts
+            return lambda: self._refuse_revision(channel, thread_ts, refusal)
         # Two people asking for "shorter" on the same draft get one shorter version.
         key = f"revise:{draft.id}:{revision.value}"
         if not claim_once(session, team_id=change.team_id, key=key):
@@ -662,7 +734,7 @@ class Baton:
     def _failed_draft(self, session: Session, request: Request) -> Draft | None:
         statement = (
             select(Draft)
-            .where(Draft.request_id == request.id)
+            .where(Draft.team_id == request.team_id, Draft.request_id == request.id)
             .order_by(col(Draft.version).desc())
             .limit(1)
         )
@@ -796,6 +868,8 @@ class Baton:
             logger.warning("could not post in thread: %s", exc.error)
 
     def _give_up_on_slack(self, team_id: str, request_id: int, exc: SlackCallFailed) -> None:
+        """Slack would not take Baton's posts in the request's conversation: keep the request
+        as failed and tell the requester directly, since the thread is out of reach."""
         logger.warning("request %s stopped: Slack %s said %s", request_id, exc.method, exc.error)
         with self.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
@@ -803,6 +877,35 @@ class Baton:
                 request_store.update_request(
                     session, request=request, state=State.FAILED, error=f"slack: {exc.error}"
                 )
+        if request is None or request.channel_type == "im":
+            return  # the DM itself refused: there is nowhere else to say it
+        text = slack_refusal_message(request.channel_id, exc.error)
+        try:
+            self.slack.post(
+                channel=request.requester_id,
+                thread_ts=None,
+                blocks=notice_blocks(text),
+                text=text,
+            )
+        except SlackCallFailed as dm_exc:
+            logger.warning("could not tell the requester by DM either: %s", dm_exc.error)
+
+
+def slack_refusal_message(channel_id: str, error: str) -> str:
+    """What to tell a requester whose thread Baton can no longer post in."""
+    where = f"<#{channel_id}>"
+    if error == "is_archived":
+        reason = f"{where} was archived"
+    elif error in ("not_in_channel", "channel_not_found"):
+        reason = f"I'm no longer in {where}"
+    elif error == "ratelimited" or error.startswith("connection_error"):
+        reason = f"Slack was not taking my messages in {where} just now"
+    else:
+        reason = f"Slack refused my message in {where} (`{error}`); that is a bug on my side"
+    return (
+        f":warning: I stopped working on your request because {reason}. It is saved; ask me "
+        "again in a channel I'm in (or here), and I'll pick it up."
+    )
 
 
 def _plain(blocks: list[dict[str, object]]) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.limits import Limits
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 
 # What to tell a person who got a setting wrong, by field name.
@@ -19,6 +21,8 @@ _HOW_TO_FIX = {
     "slack_api_url": "set it to an http(s) URL such as https://slack.com/api/",
     "database_url": "set it to sqlite:///baton.db or postgresql+psycopg://user@host/db",
     "baton_draft_workers": "set it to a whole number from 1 to 1000",
+    "baton_retention_days": "set it to a number of days (1 or more), or unset it to keep text",
+    "baton_max_input_tokens": "set it to a whole number from 1000 to 1000000",
 }
 
 
@@ -42,6 +46,14 @@ class Settings(BaseSettings):
     # Model work runs on its own pool so Slack acks never wait behind drafts.
     baton_draft_workers: int = Field(default=64, ge=1, le=1000)
     baton_log_level: str = "INFO"
+    # Request and draft text older than this many days is removed; unset keeps it.
+    baton_retention_days: int | None = Field(default=None, ge=1, le=36_500)
+    # Caps on model work (0 turns one off), and on what one model call may carry.
+    baton_limit_person_per_hour: int = Field(default=30, ge=0)
+    baton_limit_person_in_flight: int = Field(default=3, ge=0)
+    baton_limit_workspace_per_hour: int = Field(default=600, ge=0)
+    baton_limit_workspace_in_flight: int = Field(default=40, ge=0)
+    baton_max_input_tokens: int = Field(default=40_000, ge=1_000, le=1_000_000)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -97,6 +109,16 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
     @property
+    def limits(self) -> Limits:
+        """The caps on model work per person and per workspace."""
+        return Limits(
+            person_per_hour=self.baton_limit_person_per_hour,
+            person_in_flight=self.baton_limit_person_in_flight,
+            workspace_per_hour=self.baton_limit_workspace_per_hour,
+            workspace_in_flight=self.baton_limit_workspace_in_flight,
+        )
+
+    @property
     def model_configured(self) -> bool:
         """True when a Claude API key is set."""
         return self.anthropic_api_key is not None
@@ -124,5 +146,10 @@ def _describe(exc: ValidationError) -> str:
         problem = "is missing"
     else:
         problem = message.removeprefix("Value error, ")
-    fix = _HOW_TO_FIX.get(field, "check its value")
+    default_fix = (
+        "set it to a whole number, or 0 to turn the limit off"
+        if field.startswith("baton_limit_")
+        else "check its value"
+    )
+    fix = _HOW_TO_FIX.get(field, default_fix)
     return f"{env_name} {problem}: {fix}."

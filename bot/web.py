@@ -17,6 +17,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.app import BatonApp
+from bot.degraded import COMMAND_DEGRADED
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class BatonWSGI:
             if problem is not None:
                 # Bolt would answer some of these with a 500 and a logged trace.
                 return _json(start_response, "400 Bad Request", {"error": problem})
+            if not self.app.degraded.watch.healthy:
+                return self._degraded(body, environ.get("CONTENT_TYPE", ""), start_response)
             environ["wsgi.input"] = io.BytesIO(body)
             return self.slack(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -64,10 +67,53 @@ class BatonWSGI:
             return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
+    def _degraded(
+        self, body: bytes, content_type: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The database is not answering: answer Slack at once, and never take an event that
+        could not be stored. Events get a 503, so Slack delivers them again later; people who
+        asked for something are told (once) why nothing happens yet."""
+        if "application/json" in content_type:
+            envelope = json.loads(body)
+            if envelope.get("type") == "url_verification":
+                return _json(start_response, "200 OK", {"challenge": envelope.get("challenge")})
+            tell = self.app.degraded.notice.about_event(envelope)
+            if tell is not None:
+                self.app.work.submit(("degraded", id(tell)), tell)
+            return _json(start_response, "503 Service Unavailable", {"error": "degraded"})
+        form = parse_qs(body.decode("utf-8"))
+        if "command" in form:
+            # Slack shows a slash command's answer to the person; it never retries one.
+            answer = {"response_type": "ephemeral", "text": COMMAND_DEGRADED}
+            return _json(start_response, "200 OK", answer)
+        payload = _object(json.loads(form.get("payload", ["{}"])[0]))
+        if payload.get("type") == "view_submission":
+            fields = list(_object(_object(_object(payload.get("view")).get("state")).get("values")))
+            if fields:
+                errors = {fields[0]: "Baton's database is not answering; try again in a minute."}
+                answer = {"response_action": "errors", "errors": errors}
+                return _json(start_response, "200 OK", answer)
+        user = _object(payload.get("user")).get("id")
+        channel = _object(payload.get("channel")).get("id")
+        if isinstance(user, str) and isinstance(channel, str):
+            notice = self.app.degraded.notice
+            self.app.work.submit(
+                ("degraded", user), lambda: notice.tell(channel, user, None, COMMAND_DEGRADED)
+            )
+        return _json(start_response, "200 OK", {})
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (payload fields can be anything)."""
+    return value if isinstance(value, dict) else {}
+
 
 def signature_ok(secret: bytes, body: bytes, *, timestamp: str, signature: str) -> bool:
     """Slack's v0 signature over the raw bytes, from the last five minutes."""
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300:
+    # ASCII digits only: int() refuses "²" (which isdigit() allows) and more than 4,300 digits.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 20):
+        return False
+    if abs(time.time() - int(timestamp)) > 300 or not signature.isascii():
         return False
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
@@ -89,7 +135,8 @@ def malformed(body: bytes, content_type: str) -> str | None:
     if "application/json" in content_type:
         try:
             envelope = json.loads(text)
-        except ValueError:
+        # RecursionError: arrays nested thousands deep, which no Slack payload is.
+        except (ValueError, RecursionError):
             return "body is not JSON"
         if not isinstance(envelope, dict):
             return "body is not a JSON object"
@@ -106,7 +153,7 @@ def malformed(body: bytes, content_type: str) -> str | None:
     if payload:
         try:
             interaction = json.loads(payload[0])
-        except ValueError:
+        except (ValueError, RecursionError):
             return "payload is not JSON"
         if not isinstance(interaction, dict):
             return "payload is not a JSON object"

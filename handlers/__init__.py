@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.degraded import Degraded
 from bot.digests import DigestRunner
 from bot.preferences import Preferences
 from bot.services import Baton
 from handlers import actions, commands, events
 
 
-def register_all(app: App, baton: Baton, preferences: Preferences, digests: DigestRunner) -> None:
+def register_all(
+    app: App, baton: Baton, preferences: Preferences, digests: DigestRunner, degraded: Degraded
+) -> None:
     """Wire every listener Baton has onto the Bolt app."""
-    events.register(app, baton, preferences)
+    events.register(app, baton, preferences, degraded)
     actions.register(app, baton, preferences)
     commands.register(app, baton, preferences, digests)

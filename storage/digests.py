@@ -38,7 +38,9 @@ def people_settings(
     rows = session.exec(
         select(Person).where(col(Person.team_id).in_(teams), col(Person.user_id).in_(users))
     ).all()
-    return {(p.team_id, p.user_id): p for p in rows}
+    # The IN lists cross teams with users: keep only the pairs asked for.
+    wanted = set(keys)
+    return {(p.team_id, p.user_id): p for p in rows if (p.team_id, p.user_id) in wanted}
 
 
 def feedback_moments(
@@ -200,9 +202,9 @@ def pending_for(
     None skips it). A handful of queries, whatever the number of people; for one person
     (the Home tab) only the requests they are part of are read."""
     latest = (
-        select(Draft.request_id, func.max(Draft.version).label("version"))
+        select(Draft.team_id, Draft.request_id, func.max(Draft.version).label("version"))
         .where(Draft.state == "complete")
-        .group_by(col(Draft.request_id))
+        .group_by(col(Draft.team_id), col(Draft.request_id))
         .subquery()
     )
     drafts = session.exec(
@@ -210,25 +212,35 @@ def pending_for(
         .join(
             latest,
             and_(
-                col(Draft.request_id) == latest.c.request_id, col(Draft.version) == latest.c.version
+                col(Draft.team_id) == latest.c.team_id,
+                col(Draft.request_id) == latest.c.request_id,
+                col(Draft.version) == latest.c.version,
             ),
         )
-        .join(Request, col(Request.id) == col(Draft.request_id))
+        .join(
+            Request,
+            and_(col(Request.id) == col(Draft.request_id), col(Request.team_id) == Draft.team_id),
+        )
         .where(Request.state == "drafted", col(Draft.completed_at) >= drafts_since)
-        .where(*_involving(people))
+        .where(*_teams_of(people, Request.team_id), *_involving(people))
     ).all()
-    participants: dict[int, set[str]] = defaultdict(set)
-    for request_id, user in session.exec(
-        select(Feedback.request_id, Feedback.user_id)
-        .where(col(Feedback.created_at) >= drafts_since - timedelta(days=30))
+    # Feedback counts only in its own workspace: keys carry the team as well as the id.
+    participants: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for team_id, request_id, user in session.exec(
+        select(Feedback.team_id, Feedback.request_id, Feedback.user_id)
+        .where(
+            *_teams_of(people, Feedback.team_id),
+            col(Feedback.created_at) >= drafts_since - timedelta(days=30),
+        )
         .distinct()
     ).all():
-        participants[request_id].add(user)
+        participants[(team_id, request_id)].add(user)
     judged = {
-        (draft_id, user)
-        for draft_id, user in session.exec(
-            select(Feedback.draft_id, Feedback.user_id)
+        (team_id, draft_id, user)
+        for team_id, draft_id, user in session.exec(
+            select(Feedback.team_id, Feedback.draft_id, Feedback.user_id)
             .where(
+                *_teams_of(people, Feedback.team_id),
                 col(Feedback.draft_id).is_not(None),
                 col(Feedback.retracted_at).is_(None),
                 col(Feedback.created_at) >= drafts_since,
@@ -245,12 +257,16 @@ def pending_for(
             version=draft.version,
             at=draft.completed_at,
         )
-        for user in participants[request.id or 0] | {request.requester_id}:
+        for user in participants[(request.team_id, request.id or 0)] | {request.requester_id}:
             key = (request.team_id, user)
-            if key in people and (draft.id, user) not in judged:
+            if key in people and (request.team_id, draft.id, user) not in judged:
                 waiting[key].append(item)
     for request in session.exec(
-        select(Request).where(Request.state == "needs_answers", *_involving(people))
+        select(Request).where(
+            Request.state == "needs_answers",
+            *_teams_of(people, Request.team_id),
+            *_involving(people),
+        )
     ).all():
         key = (request.team_id, request.requester_id)
         if key in people:
@@ -268,9 +284,16 @@ def pending_for(
         return waiting, []
     for draft, request, at, user in session.exec(
         select(Draft, Request, Feedback.created_at, Feedback.user_id)
-        .join(Feedback, col(Feedback.draft_id) == col(Draft.id))
-        .join(Request, col(Request.id) == col(Draft.request_id))
+        .join(
+            Feedback,
+            and_(col(Feedback.draft_id) == col(Draft.id), col(Feedback.team_id) == Draft.team_id),
+        )
+        .join(
+            Request,
+            and_(col(Request.id) == col(Draft.request_id), col(Request.team_id) == Draft.team_id),
+        )
         .where(
+            *_teams_of(people, Draft.team_id),
             Feedback.kind == "accept",
             col(Feedback.retracted_at).is_(None),
             col(Feedback.created_at) >= accepted_since,
@@ -290,6 +313,11 @@ def pending_for(
         for draft, request, at, users in accepted_by.values()
     ]
     return waiting, accepted
+
+
+def _teams_of(people: set[tuple[str, str]], column: Any) -> list[Any]:
+    """Only rows of the workspaces `people` belong to."""
+    return [col(column).in_(sorted({team for team, _ in people}))]
 
 
 def _involving(people: set[tuple[str, str]]) -> list[Any]:

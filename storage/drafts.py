@@ -10,10 +10,12 @@ from sqlmodel import Session, col, select
 from storage.models import Draft, DraftMessage
 
 
-def next_draft_version(session: Session, *, request_id: int) -> int:
+def next_draft_version(session: Session, *, team_id: str, request_id: int) -> int:
     """The version number the request's next draft gets (1 for the first)."""
     latest = session.exec(
-        select(func.max(Draft.version)).where(Draft.request_id == request_id)
+        select(func.max(Draft.version)).where(
+            Draft.team_id == team_id, Draft.request_id == request_id
+        )
     ).one()
     return int(latest or 0) + 1
 
@@ -33,7 +35,7 @@ def create_draft(
     draft = Draft(
         team_id=team_id,
         request_id=request_id,
-        version=next_draft_version(session, request_id=request_id),
+        version=next_draft_version(session, team_id=team_id, request_id=request_id),
         trigger=trigger,
         parent_id=parent_id,
         asked_by=asked_by,
@@ -60,11 +62,11 @@ def update_draft(session: Session, *, draft: Draft, **changes: Any) -> Draft:
     return draft
 
 
-def latest_complete_draft(session: Session, *, request_id: int) -> Draft | None:
+def latest_complete_draft(session: Session, *, team_id: str, request_id: int) -> Draft | None:
     """The newest finished draft of a request: what a reply revises."""
     statement = (
         select(Draft)
-        .where(Draft.request_id == request_id, Draft.state == "complete")
+        .where(Draft.team_id == team_id, Draft.request_id == request_id, Draft.state == "complete")
         .order_by(col(Draft.version).desc())
         .limit(1)
     )
@@ -94,6 +96,7 @@ def find_draft_by_message(
             DraftMessage.team_id == team_id,
             DraftMessage.channel_id == channel_id,
             DraftMessage.ts == ts,
+            Draft.team_id == team_id,
         )
     )
     return session.exec(statement).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from storage.models import Draft, Feedback, utcnow
@@ -90,7 +91,11 @@ def person_history(
     """The person's live feedback, newest first, each with the draft it was on."""
     statement = (
         select(Feedback, Draft)
-        .join(Draft, col(Draft.id) == col(Feedback.draft_id), isouter=True)
+        .join(
+            Draft,
+            and_(col(Draft.id) == col(Feedback.draft_id), col(Draft.team_id) == team_id),
+            isouter=True,
+        )
         .where(
             Feedback.team_id == team_id,
             Feedback.user_id == user_id,
@@ -102,11 +107,12 @@ def person_history(
     return list(session.exec(statement).all())
 
 
-def thread_replies(session: Session, *, request_id: int) -> list[Feedback]:
+def thread_replies(session: Session, *, team_id: str, request_id: int) -> list[Feedback]:
     """Replies and answers people wrote in the request's thread, oldest first."""
     statement = (
         select(Feedback)
         .where(
+            Feedback.team_id == team_id,
             Feedback.request_id == request_id,
             col(Feedback.text).is_not(None),
             col(Feedback.retracted_at).is_(None),

@@ -59,7 +59,7 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
         others_worked = set(
             session.exec(
                 select(Feedback.request_id)
-                .where(col(Feedback.request_id).in_(ids))
+                .where(col(Feedback.team_id) == team_id, col(Feedback.request_id).in_(ids))
                 .group_by(col(Feedback.request_id))
                 .having(func.count() > 0)
             ).all()
@@ -97,17 +97,33 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
 
 
 def _delete_request(session: Session, request: Request) -> None:
-    draft_ids = list(session.exec(select(Draft.id).where(Draft.request_id == request.id)).all())
+    team = request.team_id
+    drafts_of = (col(Draft.team_id) == team, col(Draft.request_id) == request.id)
+    draft_ids = list(session.exec(select(Draft.id).where(*drafts_of)).all())
     if draft_ids:
-        session.exec(delete(DraftMessage).where(col(DraftMessage.draft_id).in_(draft_ids)))  # type: ignore[call-overload]
-        session.exec(delete(Feedback).where(col(Feedback.draft_id).in_(draft_ids)))  # type: ignore[call-overload]
+        session.exec(  # type: ignore[call-overload]
+            delete(DraftMessage).where(
+                col(DraftMessage.team_id) == team, col(DraftMessage.draft_id).in_(draft_ids)
+            )
+        )
+        session.exec(  # type: ignore[call-overload]
+            delete(Feedback).where(
+                col(Feedback.team_id) == team, col(Feedback.draft_id).in_(draft_ids)
+            )
+        )
         # Children point at parents: clear the links before deleting.
-        session.exec(
-            update(Draft).where(col(Draft.request_id) == request.id).values(parent_id=None)
-        )  # type: ignore[call-overload]
-        session.exec(delete(Draft).where(col(Draft.request_id) == request.id))  # type: ignore[call-overload]
-    session.exec(delete(Feedback).where(col(Feedback.request_id) == request.id))  # type: ignore[call-overload]
-    session.exec(delete(BriefVersion).where(col(BriefVersion.request_id) == request.id))  # type: ignore[call-overload]
+        session.exec(update(Draft).where(*drafts_of).values(parent_id=None))  # type: ignore[call-overload]
+        session.exec(delete(Draft).where(*drafts_of))  # type: ignore[call-overload]
+    session.exec(  # type: ignore[call-overload]
+        delete(Feedback).where(
+            col(Feedback.team_id) == team, col(Feedback.request_id) == request.id
+        )
+    )
+    session.exec(  # type: ignore[call-overload]
+        delete(BriefVersion).where(
+            col(BriefVersion.team_id) == team, col(BriefVersion.request_id) == request.id
+        )
+    )
     session.delete(request)
 
 
@@ -125,6 +141,7 @@ def partnership(session: Session, *, team_id: str, user_id: str, since: Any) -> 
         select(Draft.version)
         .join(Feedback, col(Feedback.draft_id) == col(Draft.id))
         .where(
+            Draft.team_id == team_id,
             Feedback.team_id == team_id,
             Feedback.user_id == user_id,
             Feedback.kind == "accept",

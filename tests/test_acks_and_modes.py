@@ -21,7 +21,11 @@ def busy_world(
 ) -> Iterator[World]:
     """Baton with a deliberately small drafting pool, so slow drafts fill it."""
     world = World.start(
-        database=database, slack=fake_slack, claude=fake_claude, baton_draft_workers=4
+        database=database,
+        slack=fake_slack,
+        claude=fake_claude,
+        baton_draft_workers=4,
+        baton_limit_person_in_flight=0,  # one person fills the pool on purpose
     )
     # Drafts take seconds to start; briefs are quick.
     fake_claude.responder = lambda request: FakeReply(text=scripted_draft(request), ttft=2.5)

@@ -359,3 +359,26 @@ def test_deleting_a_message_in_slack_drops_baton_s_copy_of_it(world: World) -> N
     assert request.text == "[deleted in Slack]"
     assert all(f.text is None for f in rows(world, Feedback))
     assert len(world.drafts(ts)) == 2  # no reply to a deletion
+
+
+def test_editing_a_request_in_slack_changes_nothing_baton_does(world: World) -> None:
+    """Edits are not requests: a `message_changed` event, even one adding a mention, starts
+    no work and changes no stored request (reply in the thread to steer instead)."""
+    ts = world.mention(LAUNCH)
+    world.wait_for_drafts(ts, 1)
+    mention = f"<@{world.slack.bot_user_id}>"
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": CHANNEL,
+        "channel_type": "channel",
+        "hidden": True,
+        "ts": "1999999999.000100",
+        "message": {"type": "message", "user": ALICE, "text": f"{mention} now a poem", "ts": ts},
+        "previous_message": {"type": "message", "user": ALICE, "text": LAUNCH, "ts": ts},
+    }
+    assert world.slack.send_event(edited).ok
+    world.idle()
+    [request] = rows(world, Request)
+    assert request.text == LAUNCH and len(rows(world, Draft)) == 1
+    assert len(world.claude.message_calls()) == 2  # the brief and the one draft

@@ -240,3 +240,17 @@ def test_the_scheduler_ticks_in_the_background(world: World) -> None:
         finally:
             scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
     assert len(digests_to(world, ALICE)) == 1
+
+
+def test_a_passing_slack_failure_is_not_cached_as_an_empty_channel(world: World) -> None:
+    """A 5xx on conversations.members leaves the channel out of this one answer only; the
+    next ask goes to Slack again instead of trusting "nobody" for five minutes."""
+    cache = MemberCache(world.app.baton.slack)
+    world.slack.fail_next("conversations.members", error="internal_error", times=3)
+    assert cache.members(CHANNEL) == frozenset()
+    assert {ALICE, BOB} <= cache.members(CHANNEL)
+    world.slack.fail_next("conversations.members", error="channel_not_found")
+    assert cache.members("CGONE") == frozenset()
+    calls = len(world.slack.calls_to("conversations.members"))
+    assert cache.members("CGONE") == frozenset()
+    assert len(world.slack.calls_to("conversations.members")) == calls  # a lasting answer

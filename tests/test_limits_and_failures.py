@@ -85,3 +85,19 @@ def test_model_output_cannot_ping_a_channel_or_a_group(world: World) -> None:
     with Session(world.database.engine) as session:
         [stored] = session.exec(select(Draft)).all()
     assert "<!channel>" not in stored.text
+
+
+def test_a_channel_archived_mid_draft_ends_in_a_dm_to_the_requester(world: World) -> None:
+    """Slack's is_archived stops the work; the thread is out of reach, so the requester hears
+    why by DM, and the request is kept as failed."""
+    world.claude.responder = lambda request: FakeReply(text="Export is here.", ttft=1.0)
+    ts = world.mention(ASK)
+    world.slack.wait_for(lambda: world.baton_messages(ts), message="the placeholder")
+    world.slack.archive_channel(CHANNEL)
+    world.idle()
+    dm = world.slack.open_dm(ALICE)
+    [told] = [m for m in world.slack.messages(dm) if m.user == world.slack.bot_user_id]
+    assert "was archived" in block_texts(told) and "It is saved" in block_texts(told)
+    with Session(world.database.engine) as session:
+        [request] = session.exec(select(Request)).all()
+    assert request.state == "failed" and request.error == "slack: is_archived"

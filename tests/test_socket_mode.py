@@ -93,6 +93,7 @@ class SocketWorld(World):
             self.handler.close()
         self.app.listeners.shutdown(wait=True)
         self.app.work.shutdown(wait=True)
+        self.app.degraded.stop()
         if self.app.claude is not None:
             self.app.claude.close()
 

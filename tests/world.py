@@ -129,6 +129,7 @@ class World:
         self.thread.join(timeout=5)
         self.app.listeners.shutdown(wait=True)
         self.app.work.shutdown(wait=True)
+        self.app.degraded.stop()
         if self.app.claude is not None:
             self.app.claude.close()
 

@@ -73,8 +73,8 @@ def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
     """The request without the @Baton that addressed it (other mentions stay)."""
     if not bot_user_id:
         return text.strip()
-    stripped = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
-    return re.sub(r"[ \t]{2,}", " ", stripped).strip()
+    # Only the spaces around the mention go: indentation elsewhere (code) is the request's.
+    return re.sub(rf"[ \t]*<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[ \t]*", " ", text).strip()
 
 
 def vague_request_questions(text: str) -> list[str] | None:

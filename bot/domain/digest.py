@@ -28,6 +28,7 @@ from bot.domain.timing import (
 GRACE = timedelta(hours=3)
 MAX_ITEMS_PER_SECTION = 15
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,10 @@ def parse_channel_schedule(words: str, *, timezone: str) -> ChannelSchedule | No
         return ChannelSchedule("daily", None, parse_hhmm(parts[1]), _zone_or_utc(timezone))
     if len(parts) == 3 and parts[0] == "weekly":
         day = parts[1][:3]
-        if day not in WEEKDAYS:
+        # "mon", "monday", "Mondays": a day's name or its first letters, not "monkey".
+        if day not in WEEKDAYS or not WEEKDAY_NAMES[WEEKDAYS.index(day)].startswith(
+            parts[1].rstrip("s")
+        ):
             raise ValueError(f'"{parts[1]}" is not a day: {usage}')
         return ChannelSchedule(
             "weekly", WEEKDAYS.index(day), parse_hhmm(parts[2]), _zone_or_utc(timezone)

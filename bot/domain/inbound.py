@@ -9,7 +9,8 @@ from typing import Any
 from bot.constants import REACTION_ALIASES
 
 # Message subtypes that are edits, deletions, joins and the like: never requests or replies.
-_PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+# A tuple, not a set: a subtype that is a list or an object must compare unequal, not raise.
+_PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class ReactionChange:
 
 def team_of(body: dict[str, Any]) -> str:
     """The workspace an event belongs to."""
-    event = body.get("event") or {}
+    event = body.get("event")
+    event = event if isinstance(event, dict) else {}
     return str(body.get("team_id") or event.get("team") or "")
 
 
@@ -134,8 +136,9 @@ def parse_reaction(body: dict[str, Any]) -> ReactionChange | None:
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """A submitted modal's values by block id: text, a selected option's value, a time, or a
-    list of checked values; None where nothing was entered."""
-    state = (view.get("state") or {}).get("values") or {}
+    list of checked values; None where nothing was entered (or where the value is not text)."""
+    state = view.get("state")
+    state = state.get("values") if isinstance(state, dict) else None
     values: dict[str, Any] = {}
     if not isinstance(state, dict):
         return values
@@ -147,16 +150,23 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
                 continue
             kind = element.get("type")
             if kind == "static_select":
-                option = element.get("selected_option") or {}
-                values[block_id] = option.get("value") if isinstance(option, dict) else None
+                option = element.get("selected_option")
+                values[block_id] = _text(option.get("value") if isinstance(option, dict) else None)
             elif kind == "timepicker":
-                values[block_id] = element.get("selected_time")
+                values[block_id] = _text(element.get("selected_time"))
             elif kind == "checkboxes":
-                options = element.get("selected_options") or []
-                values[block_id] = [o.get("value") for o in options if isinstance(o, dict)]
+                options = element.get("selected_options")
+                options = options if isinstance(options, list) else []
+                checked = (o.get("value") for o in options if isinstance(o, dict))
+                values[block_id] = [value for value in checked if isinstance(value, str)]
             else:
-                values[block_id] = element.get("value")
+                values[block_id] = _text(element.get("value"))
     return values
+
+
+def _text(value: Any) -> str | None:
+    # Consumers strip and parse these; anything but text reads as nothing entered.
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

@@ -74,12 +74,17 @@ def quote(tag: str, text: str, *, limit: int = MAX_QUOTED_CHARS) -> str:
     return f"<{tag}>\n{cleaned}\n</{tag}>"
 
 
-def brief_prompt(request_text: str, answers: list[str] | None = None) -> Prompt:
-    """Ask for the brief of a request, with any answers the requester gave to open questions."""
+def brief_prompt(
+    request_text: str, answers: list[str] | None = None, *, left_out: str | None = None
+) -> Prompt:
+    """Ask for the brief of a request, with any answers the requester gave to open questions
+    (`left_out` says what was trimmed to fit, so the brief can list it as an assumption)."""
     parts = [quote("request", request_text)]
     if answers:
         joined = "\n\n".join(answers)
         parts.append("The requester answered your earlier questions:\n" + quote("answers", joined))
+    if left_out:
+        parts.append(f"Note from Baton, not from the requester: {left_out}")
     parts.append(f"Record the brief with {BRIEF_TOOL_NAME}.")
     return Prompt(system=BRIEF_SYSTEM, messages=[{"role": "user", "content": "\n\n".join(parts)}])
 
@@ -106,7 +111,8 @@ def draft_prompt(
     if style:
         lines = "\n".join(f"- {line}" for line in style)
         system += f"\n\nThis requester's style, learned from their feedback:\n{lines}"
-    brief_json = json.dumps(brief.model_dump(exclude={"actionable"}), indent=1)
+    # ensure_ascii=False: Claude should read Arabic or emoji, not \uXXXX escapes.
+    brief_json = json.dumps(brief.model_dump(exclude={"actionable"}), indent=1, ensure_ascii=False)
     parts = [f"The brief:\n{quote('brief', brief_json)}"]
     if previous_draft is not None and revision is not Revision.FIRST:
         parts.append("Your previous draft:\n" + quote("previous_draft", previous_draft))

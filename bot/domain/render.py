@@ -66,7 +66,14 @@ def message_link(team_url: str, channel: str, ts: str, thread_ts: str | None = N
 def fallback_text(text: str) -> str:
     """The notification text that goes with blocks: short, one line."""
     line = " ".join(text.split())
-    return line if len(line) <= FALLBACK_TEXT_LIMIT else line[: FALLBACK_TEXT_LIMIT - 1] + "…"
+    if len(line) <= FALLBACK_TEXT_LIMIT:
+        return line
+    cut = line[: FALLBACK_TEXT_LIMIT - 1]
+    # Never end inside Slack markup (<@U…>, <https://…|…>): a half token shows as garbage.
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened].rstrip()
+    return cut + "…"
 
 
 def working_blocks() -> list[Block]:

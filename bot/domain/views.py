@@ -283,7 +283,8 @@ def brief_from_form(values: dict[str, str], base: Brief) -> tuple[Brief | None, 
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
     for key, _label, is_list in BRIEF_FIELDS:
-        raw = (values.get(key) or "").strip()
+        entered = values.get(key)
+        raw = entered.strip() if isinstance(entered, str) else ""
         if is_list:
             items = [line.strip(" -•\t") for line in raw.splitlines() if line.strip(" -•\t")]
             if len(items) > MODAL_ITEM_LIMIT:

@@ -93,10 +93,8 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
         value = str(_action(body).get("value", ""))
         if not value.isdigit():
             _say(respond, "That button is out of date.")
-        elif baton.on_retry(team_id=team_id, request_id=int(value), user_id=user_id):
-            _say(respond, "Trying again…")
         else:
-            _say(respond, "That request is already being worked on, or done.")
+            _say(respond, baton.on_retry(team_id=team_id, request_id=int(value), user_id=user_id))
 
     def on_prefs_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         team_id, user_id = _ids(body)

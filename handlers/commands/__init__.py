@@ -27,7 +27,8 @@ def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRu
 
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         text = str(command.get("text") or "").strip()
-        word, _, rest = text.partition(" ")
+        # Any whitespace ends the subcommand (a tab, a no-break space pasted from a doc).
+        word, rest = [*text.split(maxsplit=1), "", ""][:2]
         word = word.lower() or "help"
         team_id = str(command.get("team_id", ""))
         user_id = str(command.get("user_id", ""))
@@ -96,7 +97,7 @@ def subscribe_channel(
     words: str,
 ) -> str:
     """`/baton digest channel daily HH:MM | weekly DAY HH:MM | off` for this channel."""
-    head, _, rest = words.strip().partition(" ")
+    head, rest = [*words.split(maxsplit=1), "", ""][:2]
     if head.lower() != "channel":
         return (
             "Use `/baton digest` for your own digest, or `/baton digest channel daily 09:00` "

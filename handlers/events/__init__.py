@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.degraded import Degraded
 from bot.domain.inbound import parse_deletion, parse_message, parse_reaction
 from bot.preferences import Preferences
 from bot.services import Baton
@@ -15,22 +16,32 @@ from bot.slack_io import SlackCallFailed
 logger = logging.getLogger(__name__)
 
 
-def register(app: App, baton: Baton, preferences: Preferences) -> None:
+def register(app: App, baton: Baton, preferences: Preferences, degraded: Degraded) -> None:
     """Wire the event listeners."""
 
     def on_message(body: dict[str, Any]) -> None:
         message = parse_message(body, bot_user_id=baton.bot_user_id)
         if message is not None:
-            baton.on_message(message)
+            degraded.run_event(
+                f"message {message.channel_id}/{message.ts}",
+                body,
+                lambda: baton.on_message(message),
+            )
             return
         deletion = parse_deletion(body)
         if deletion is not None:
-            baton.on_message_deleted(deletion)
+            degraded.run_event(
+                f"deletion {deletion.channel_id}/{deletion.ts}",
+                body,
+                lambda: baton.on_message_deleted(deletion),
+            )
 
     def on_reaction(body: dict[str, Any]) -> None:
         change = parse_reaction(body)
         if change is not None:
-            baton.on_reaction(change)
+            degraded.run_event(
+                f"reaction {change.event_id}", body, lambda: baton.on_reaction(change)
+            )
 
     def on_home_opened(body: dict[str, Any]) -> None:
         event = body.get("event") or {}

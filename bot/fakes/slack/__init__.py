@@ -7,6 +7,10 @@
         ts = slack.post_user_message("UALICE", "CGEN", "<@UBATON> draft the launch note")
         slack.wait_for(lambda: slack.messages("CGEN", thread_ts=ts)[1:], message="a reply")
 
+A second workspace: inside ``with slack.as_team("T0002"):`` what people do (messages,
+reactions, slash commands, clicks, view submissions, ``send_event``) arrives with that team id,
+with the same people and channel ids, as Enterprise Grid and shared channels deliver it.
+
 Socket Mode: ``FakeSlack(socket_mode=True)`` sends the same deliveries as envelopes over a
 WebSocket that the app opens with ``apps.connections.open`` (app token ``fake.app_token``);
 ``drop_socket()``, ``send_disconnect()`` and ``socket_connections`` test reconnection.

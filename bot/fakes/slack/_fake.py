@@ -24,7 +24,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -157,6 +158,8 @@ class FakeSlack(WebApi, SocketMode):
         self.app_token = app_token
         self.socket_mode = socket_mode
         self.trigger_ttl = 3.0  # seconds a trigger_id stays exchangeable, as on Slack
+        # Per thread: the workspace that deliveries come from while `as_team` is in force.
+        self._acting = threading.local()
         self._bind = (host, port)
 
         self._lock = threading.RLock()
@@ -329,6 +332,11 @@ class FakeSlack(WebApi, SocketMode):
                 messages=existing.messages if existing else {},
             )
 
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel: it keeps its messages, and posting in it fails with is_archived."""
+        with self._lock:
+            self._known_channel(channel_id).is_archived = True
+
     def open_dm(self, user_id: str) -> str:
         """The id of the bot's DM with ``user_id`` (created on first use)."""
         with self._lock:
@@ -351,6 +359,23 @@ class FakeSlack(WebApi, SocketMode):
         )
         self._dms[user_id] = channel_id
         return channel_id, False
+
+    @contextmanager
+    def as_team(self, team_id: str) -> Iterator[FakeSlack]:
+        """Deliver what people do on this thread, inside the block, as from workspace
+        ``team_id``: event envelopes, messages, slash commands, button clicks and view
+        submissions carry it, as Slack does for Enterprise Grid or shared channels. The people,
+        channels and Web API stay this workspace's, so the same ids meet in both."""
+        previous = getattr(self._acting, "team_id", None)
+        self._acting.team_id = team_id
+        try:
+            yield self
+        finally:
+            self._acting.team_id = previous
+
+    def _sending_team(self) -> str:
+        """The workspace a delivery built now comes from (``as_team``, else this one)."""
+        return getattr(self._acting, "team_id", None) or self.team_id
 
     def _known_user(self, user_id: str) -> dict[str, Any]:
         if user_id not in self._users:
@@ -389,7 +414,7 @@ class FakeSlack(WebApi, SocketMode):
                 ts=next_ts(),
                 user=user,
                 text=text,
-                team=self.team_id,
+                team=self._sending_team(),
                 blocks=_rich_text(text),
                 thread_ts=thread_ts,
                 files=copy.deepcopy(files) if files else None,
@@ -448,7 +473,7 @@ class FakeSlack(WebApi, SocketMode):
             person = self._known_user(user)
             form = {
                 "token": self.verification_token,
-                "team_id": self.team_id,
+                "team_id": self._sending_team(),
                 "team_domain": self.team_domain,
                 "channel_id": ch.id,
                 "channel_name": "directmessage" if ch.is_im else ch.name,
@@ -582,7 +607,7 @@ class FakeSlack(WebApi, SocketMode):
             "api_app_id": self.api_app_id,
             "token": self.verification_token,
             "trigger_id": self._new_trigger(user),
-            "team": {"id": self.team_id, "domain": self.team_domain},
+            "team": {"id": self._sending_team(), "domain": self.team_domain},
             "enterprise": None,
             "is_enterprise_install": False,
             "state": {"values": {}},
@@ -599,7 +624,7 @@ class FakeSlack(WebApi, SocketMode):
             self._views[view_id]["state"] = {"values": copy.deepcopy(values)}
             payload = {
                 "type": "view_submission",
-                "team": {"id": self.team_id, "domain": self.team_domain},
+                "team": {"id": self._sending_team(), "domain": self.team_domain},
                 "user": self._payload_user(user, person),
                 "api_app_id": self.api_app_id,
                 "token": self.verification_token,
@@ -1012,21 +1037,21 @@ class FakeSlack(WebApi, SocketMode):
 
     # ------------------------------------------------------------------- delivery
 
-    @staticmethod
-    def _payload_user(user: str, person: dict[str, Any]) -> dict[str, Any]:
+    def _payload_user(self, user: str, person: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": user,
             "username": person["name"],
             "name": person["name"],
-            "team_id": person["team_id"],
+            "team_id": self._sending_team(),
         }
 
     def _envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-        context = json.dumps({"tid": self.team_id, "aid": self.api_app_id, "n": next_id()})
+        team_id = self._sending_team()
+        context = json.dumps({"tid": team_id, "aid": self.api_app_id, "n": next_id()})
         return {
             "token": self.verification_token,
-            "team_id": self.team_id,
-            "context_team_id": self.team_id,
+            "team_id": team_id,
+            "context_team_id": team_id,
             "context_enterprise_id": None,
             "api_app_id": self.api_app_id,
             "event": event,
@@ -1036,7 +1061,7 @@ class FakeSlack(WebApi, SocketMode):
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": self.team_id,
+                    "team_id": team_id,
                     "user_id": self.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,

@@ -77,6 +77,7 @@ class Channel:
     members: list[str] = field(default_factory=list)
     created: int = field(default_factory=lambda: int(time.time()))
     messages: dict[str, Message] = field(default_factory=dict)
+    is_archived: bool = False
 
     @property
     def channel_type(self) -> str:
@@ -128,7 +129,12 @@ class WebApi:
         return value
 
     def _conversation(
-        self, channel_id: Any, *, member: bool = False, allow_user: bool = False
+        self,
+        channel_id: Any,
+        *,
+        member: bool = False,
+        allow_user: bool = False,
+        writable: bool = False,
     ) -> Channel:
         """Look a conversation up as the bot sees it (private ones it is not in are invisible)."""
         if not channel_id:
@@ -143,6 +149,9 @@ class WebApi:
             raise ApiError("channel_not_found")
         if member and not bot_in:
             raise ApiError("not_in_channel")
+        if writable and ch.is_archived:
+            # What chat.postMessage and chat.postEphemeral say of an archived channel.
+            raise ApiError("is_archived")
         return ch
 
     @staticmethod
@@ -369,7 +378,7 @@ class WebApi:
                 "is_mpim": False,
                 "is_private": ch.is_private,
                 "created": ch.created,
-                "is_archived": False,
+                "is_archived": ch.is_archived,
                 "is_general": False,
                 "is_shared": False,
                 "is_ext_shared": False,
@@ -400,7 +409,7 @@ class WebApi:
     # ------------------------------------------------------------------------- chat
 
     def _api_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        ch = self._conversation(p.get("channel"), member=True, allow_user=True)
+        ch = self._conversation(p.get("channel"), member=True, allow_user=True, writable=True)
         text, blocks, attachments = self._content(p)
         metadata = self._metadata(p)
         thread_ts = str(p["thread_ts"]) if p.get("thread_ts") else None
@@ -453,7 +462,7 @@ class WebApi:
         return {"ok": True, "channel": ch.id, "ts": msg.ts}
 
     def _api_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
-        ch = self._conversation(p.get("channel"), member=True)
+        ch = self._conversation(p.get("channel"), member=True, writable=True)
         user = self._arg(p, "user")
         if user not in self._users:
             raise ApiError("user_not_found")
@@ -512,7 +521,7 @@ class WebApi:
         return ch, msg
 
     def _api_chat_startStream(self, p: dict[str, Any]) -> dict[str, Any]:
-        ch = self._conversation(p.get("channel"), member=True)
+        ch = self._conversation(p.get("channel"), member=True, writable=True)
         thread_ts = str(self._arg(p, "thread_ts"))
         if not ch.is_im:
             # Documented as required when streaming into channels (not DMs).

@@ -1,12 +1,15 @@
 """Benchmark: N mentions at concurrency C against `baton run`, the fake Slack and a fake Claude.
 
 Run by hand, not in CI:  python bench/bench_mentions.py --mentions 200 --concurrency 200
+Replicas on PostgreSQL, against one replica in the same run:
+    python bench/bench_mentions.py --mentions 1000 --concurrency 50 --replicas 3 --compare \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-Baton runs as a real `baton run` subprocess (HTTP mode, SQLite unless --database-url), so
+Baton runs as real `baton run` subprocesses (HTTP mode, SQLite unless --database-url), so
 the numbers include signature checks, Bolt, waitress, the database and real HTTP to both
 fakes. Reports ack latency, Baton's own overhead from the event to the first visible draft
 text (minus the fake model's time for the brief and its time to first token), Slack calls
-per draft, and Baton's peak memory (VmHWM of the subprocess).
+per draft, drafts per minute, duplicate or missing drafts, and peak memory (VmHWM).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +38,7 @@ from bot.domain.prompts import BRIEF_TOOL_NAME  # noqa: E402
 from bot.fakes.claude import FakeClaude, FakeReply  # noqa: E402
 from bot.fakes.slack import FakeSlack  # noqa: E402
 
+BATON_RUN = [sys.executable, "-m", "bot.cli", "run"]
 DRAFT = (
     "Export is here. Download any report as CSV or PDF from the new Export button, "
     "share it with your team, and keep working in the tools you already use. "
@@ -69,14 +76,35 @@ def main() -> int:
     parser.add_argument("--ttft", type=float, default=1.0, help="fake Claude time to first token")
     parser.add_argument("--tokens-per-second", type=float, default=50.0)
     parser.add_argument("--brief-seconds", type=float, default=0.5, help="fake brief latency")
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL server URL: each run gets a fresh database on it (default: SQLite)",
+    )
     parser.add_argument("--workers", type=int, default=None, help="BATON_DRAFT_WORKERS")
+    parser.add_argument("--replicas", type=int, default=1, help="`baton run` processes")
+    parser.add_argument(
+        "--compare", action="store_true", help="run once with 1 replica, then with --replicas"
+    )
     args = parser.parse_args()
+    counts = [1, args.replicas] if args.compare and args.replicas > 1 else [args.replicas]
+    summaries = [run_once(args, replicas) for replicas in counts]
+    if len(summaries) == 2:
+        one, many = summaries
+        print(
+            f"scaling: {many['per_minute'] / max(one['per_minute'], 1e-9):.2f}x drafts per minute "
+            f"with {args.replicas} replicas ({one['per_minute']:.0f} -> {many['per_minute']:.0f})"
+        )
+    return 0
 
+
+def run_once(args: argparse.Namespace, replicas: int) -> dict[str, float]:
+    """One load run against `replicas` processes sharing one fresh database."""
     with (
         FakeSlack(echo_bot_messages=True) as slack,
         FakeClaude() as claude,
         tempfile.TemporaryDirectory() as tmp,
+        fresh_database(args.database_url, tmp) as database_url,
     ):
         slack.add_user("UALICE", name="alice")
         slack.add_channel("CBENCH", name="bench", members=["UALICE", slack.bot_user_id])
@@ -99,7 +127,6 @@ def main() -> int:
 
         claude.on_tool(BRIEF_TOOL_NAME, slow_brief)
 
-        port = free_port()
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": slack.bot_token,
@@ -107,7 +134,7 @@ def main() -> int:
             "SLACK_API_URL": slack.api_url,
             "ANTHROPIC_API_KEY": claude.api_key,
             "ANTHROPIC_BASE_URL": claude.url,
-            "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
+            "DATABASE_URL": database_url,
             "BATON_LOG_LEVEL": "WARNING",
             # A load test is many requests from few people on purpose: no usage caps.
             "BATON_LIMIT_PERSON_PER_HOUR": "0",
@@ -117,24 +144,66 @@ def main() -> int:
         }
         if args.workers:
             env["BATON_DRAFT_WORKERS"] = str(args.workers)
-        baton = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp,
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp, check=True
         )
+        ports = [free_port() for _ in range(replicas)]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli",
+                    "run",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+                cwd=tmp,
+            )
+            for port in ports
+        ]
         try:
-            slack.wait_for(lambda: _healthy(port), timeout=30, message="baton /healthz")
-            slack.events_url = f"http://127.0.0.1:{port}/slack/events"
-            cpu_before = cpu_seconds(baton.pid)
+            for port in ports:
+                slack.wait_for(lambda port=port: _healthy(port), timeout=60, message="/healthz")
+            # A load balancer in front of the replicas: deliveries go round robin.
+            slack.events_urls = [f"http://127.0.0.1:{port}/slack/events" for port in ports]
+            cpu_before = sum(cpu_seconds(p.pid) for p in processes)
             results = run_load(slack, args.mentions, args.concurrency)
-            peak = peak_rss_mib(baton.pid)
-            cpu = cpu_seconds(baton.pid) - cpu_before
+            peak = max(peak_rss_mib(p.pid) for p in processes)
+            cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
         finally:
-            baton.send_signal(signal.SIGTERM)
-            baton.wait(timeout=60)
-        report(slack, results, args, peak)
-        print(f"Baton CPU per draft: {cpu / max(1, args.mentions) * 1000:.0f} ms")
-    return 0
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=60)
+        print(f"--- {replicas} replica(s) on {database_url.split(':')[0]}")
+        summary = report(slack, results, args, peak)
+        print(f"Baton CPU per draft (all replicas): {cpu / max(1, args.mentions) * 1000:.0f} ms")
+    return summary
+
+
+@contextmanager
+def fresh_database(server_url: str | None, tmp: str) -> Iterator[str]:
+    """SQLite in `tmp`, or a new database on the PostgreSQL server, dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"baton_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _healthy(port: int) -> bool:
@@ -203,7 +272,9 @@ def run_load(slack: FakeSlack, mentions: int, concurrency: int) -> list[dict]:
     return results
 
 
-def report(slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak: float) -> None:
+def report(
+    slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak: float
+) -> dict[str, float]:
     deliveries = [d for d in slack.deliveries if d.kind == "event"]
     mentions = [d for d in deliveries if (d.event or {}).get("type") == "app_mention"]
     acks = [d.seconds * 1000 for d in deliveries]
@@ -258,6 +329,20 @@ def report(slack: FakeSlack, results: list[dict], args: argparse.Namespace, peak
         f"median request to finished draft: "
         f"{statistics.median(r['finished'] - r['started'] for r in results):.2f}s"
     )
+    per_thread: dict[str, int] = {}
+    for call in calls:
+        if call.method == "chat.postMessage" and "*Draft v1*" in json.dumps(call.params):
+            thread = str(call.params.get("thread_ts"))
+            per_thread[thread] = per_thread.get(thread, 0) + 1
+    asked = {r["ts"] for r in results}
+    duplicates = sum(1 for ts in asked if per_thread.get(ts, 0) > 1)
+    missing = sum(1 for ts in asked if per_thread.get(ts, 0) == 0)
+    per_minute = finished / wall * 60 if wall > 0 else 0.0
+    print(
+        f"drafts per minute: {per_minute:.0f}; duplicate drafts: {duplicates}; "
+        f"missing drafts: {missing}"
+    )
+    return {"per_minute": per_minute, "duplicates": duplicates, "missing": missing}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ import anthropic
 from pydantic import ValidationError
 
 from bot.domain.brief import Brief
+from bot.domain.options import (
+    OPTIONS_MAX_TOKENS,
+    OPTIONS_TOOL_NAME,
+    OptionsAnswer,
+    options_tool_schema,
+)
 from bot.domain.prompts import (
     BRIEF_MAX_TOKENS,
     BRIEF_TOOL_NAME,
@@ -129,6 +135,44 @@ class Claude:
                     *prompt.messages,
                     {"role": "assistant", "content": f"(invalid brief: {_short(exc)})"},
                     {"role": "user", "content": "Call record_brief again with every field valid."},
+                ]
+        raise AssertionError("unreachable")
+
+    def write_options(self, prompt: Prompt) -> OptionsAnswer:
+        """Ask for labelled options through a forced tool call and validate them; one repair
+        attempt, as for the brief."""
+        messages: list[dict[str, Any]] = list(prompt.messages)
+        for attempt in range(2):
+            response = self._call(
+                lambda msgs=messages: self._client.messages.create(
+                    model=self.model,
+                    max_tokens=OPTIONS_MAX_TOKENS,
+                    system=prompt.system,
+                    messages=msgs,
+                    tools=[options_tool_schema()],
+                    tool_choice={"type": "tool", "name": OPTIONS_TOOL_NAME},
+                )
+            )
+            tool_input = next(
+                (block.input for block in response.content if block.type == "tool_use"), None
+            )
+            try:
+                if not isinstance(tool_input, dict):
+                    raise ValueError("the model did not call the options tool")
+                return OptionsAnswer.model_validate(tool_input)
+            except (ValidationError, ValueError) as exc:
+                if attempt == 1:
+                    raise ModelError(
+                        "Claude returned options I could not read", retryable=True
+                    ) from None
+                logger.info("options failed validation, asking again: %s", _short(exc))
+                messages = [
+                    *prompt.messages,
+                    {"role": "assistant", "content": f"(invalid options: {_short(exc)})"},
+                    {
+                        "role": "user",
+                        "content": f"Call {OPTIONS_TOOL_NAME} again with every field valid.",
+                    },
                 ]
         raise AssertionError("unreachable")
 

@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_database_settings, load_settings
 
 logger = logging.getLogger("baton")
 
@@ -45,11 +45,13 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     # Bolt logs whole request bodies when verification fails; keep people's text out of logs.
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    # Alembic narrates every step at INFO; `baton db` prints what happened in a line.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     handler.addFilter(DropBoltTokenNotice())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: `baton run [--port N]`."""
+    """Entry point: `baton run [--port N]`, `baton sandbox`, `baton db upgrade|status`."""
     parser = argparse.ArgumentParser(
         prog="baton", description="Baton, a Slack bot for directing AI work."
     )
@@ -64,12 +66,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sandbox.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
     sandbox.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
+    db = commands.add_parser("db", help="the database schema at DATABASE_URL")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate it to this version's schema (safe to repeat)")
+    db_commands.add_parser(
+        "status", help="show its revision and this version's (exit 1 unless they match)"
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args.host, args.port)
     if args.command == "sandbox":
         return _sandbox(args.port, open_browser=not args.no_browser)
+    if args.command == "db":
+        return _db(args.db_command)
     return 2
+
+
+def _db(command: str) -> int:
+    try:
+        url = load_database_settings().database_url
+    except SettingsError as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(os.environ.get("BATON_LOG_LEVEL", "WARNING"))
+
+    from storage.db import make_engine
+    from storage.migrate import schema_status, upgrade_to_head
+
+    try:
+        engine = make_engine(url)
+        try:
+            if command == "upgrade":
+                before = upgrade_to_head(engine)
+            status = schema_status(engine)
+        finally:
+            engine.dispose()
+    except Exception as exc:  # one line, never a trace: the URL may carry a password
+        print(f"baton: database {command} failed: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    if command == "upgrade":
+        if before == status.head:
+            print(f"The database is up to date (at {status.head}).")
+        else:
+            print(f"Migrated the database from {before or 'nothing'} to {status.head}.")
+        return 0
+    print(f"database: {status.current or 'none'}")
+    print(f"code:     {status.head}  ({status.state})")
+    return 0 if status.up_to_date else 1
 
 
 def _sandbox(port: int, *, open_browser: bool) -> int:
@@ -108,21 +151,27 @@ def _run(host: str, port: int | None) -> int:
         return 2
     configure_logging(settings.baton_log_level)
 
-    from bot.app import create_app  # imported late: nothing connects before settings are valid
+    # Imported late: nothing connects before settings are valid.
+    from bot.app import SchemaNotCurrent, create_app
 
     try:
         app = create_app(settings)
+    except SchemaNotCurrent as exc:
+        print(f"baton: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # startup must end in one line, never a trace with secrets
         print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
     from bot.digests import start_scheduler
     from bot.housekeeping import Housekeeper, schedule_housekeeping
+    from bot.jobs import schedule_job_sweep
     from storage.models import utcnow
 
     scheduler = start_scheduler(app.digests, clock=utcnow)
     schedule_housekeeping(
         scheduler, Housekeeper(app.db, settings.baton_retention_days), clock=utcnow
     )
+    schedule_job_sweep(scheduler, app.jobs)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -9,6 +9,8 @@ hits a database error is held in memory and run again once the database answers.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 import threading
 import time
@@ -137,7 +139,10 @@ class Redelivery:
                     "database down and %s pieces of work held: dropping %s", HOLD_CAPACITY, label
                 )
                 return False
-            self._held.append(HeldWork(label, run))
+            # Run later in this context: the workspace it belongs to goes with it.
+            self._held.append(
+                HeldWork(label, functools.partial(contextvars.copy_context().run, run))
+            )
             self._lock.notify_all()
         self.watch.mark_down()
         logger.warning("database error: holding %s until it answers", label)
@@ -204,7 +209,11 @@ class DegradedNotice:
     def about_event(self, body: dict[str, Any]) -> Callable[[], None] | None:
         """The notice for an event addressed to Baton (a mention or a DM), to send off the ack
         path; None for anything else, or for a message already told about (Slack's retries)."""
-        message = parse_message(body, bot_user_id=self.bot_user_id)
+        # Distribution mode has a bot user per workspace: the envelope names this one's.
+        bot_user_id = self.bot_user_id or _authorized_bot(body)
+        if not bot_user_id:
+            return None
+        message = parse_message(body, bot_user_id=bot_user_id)
         if message is None or not (message.mentions_bot or message.is_dm):
             return None
         key = (message.channel_id, message.ts)
@@ -225,6 +234,15 @@ class DegradedNotice:
             self.slack.post_ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
         except SlackCallFailed as exc:
             logger.warning("could not tell a person Baton is degraded: %s", exc.error)
+
+
+def _authorized_bot(body: dict[str, Any]) -> str | None:
+    """Baton's user id in the workspace an Events API envelope comes from."""
+    for authorization in body.get("authorizations") or []:
+        if isinstance(authorization, dict) and authorization.get("is_bot"):
+            user = authorization.get("user_id")
+            return user if isinstance(user, str) and user else None
+    return None
 
 
 @dataclass

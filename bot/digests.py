@@ -27,6 +27,7 @@ from bot.domain.timing import FeedbackMoment, learn_timing, parse_hhmm
 from bot.members import MemberCache
 from bot.preferences import timing_settings
 from bot.slack_io import SlackCallFailed, SlackIO
+from bot.workspaces import in_workspace
 from storage import digests as digest_store
 from storage.db import Database
 from storage.digests import Pending
@@ -109,19 +110,21 @@ class DigestRunner:
                 drafts_since=now - DRAFT_WINDOW,
             )
         report.claimed = len(won)
-        # Membership once per channel (cached), then a reverse index: who is in what.
-        involved = {p.channel_id for items in waiting.values() for p in items}
-        involved |= {a.channel_id for a in accepted}
-        channels_of: dict[str, set[str]] = defaultdict(set)
-        for channel in sorted(involved):
-            for member in self.members.members(channel):
-                channels_of[member].add(channel)
+        # Membership once per channel (cached), asked in the channel's own workspace, then a
+        # reverse index: who is in what.
+        involved = {(t, p.channel_id) for (t, _), items in waiting.items() for p in items}
+        involved |= {(a.team_id, a.channel_id) for a in accepted}
+        channels_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for team_id, channel in sorted(involved):
+            with in_workspace(team_id):
+                for member in self.members.members(channel):
+                    channels_of[(team_id, member)].add(channel)
         accepted_in: dict[tuple[str, str], list[Pending]] = defaultdict(list)
         for item in accepted:
             accepted_in[(item.team_id, item.channel_id)].append(item)
         jobs = []
         for team_id, user_id, period in sorted(won):
-            visible = channels_of.get(user_id, set())
+            visible = channels_of.get((team_id, user_id), set())
             since = _aware(last.get((team_id, user_id), now - timedelta(days=1)))
             mine = [p for p in waiting.get((team_id, user_id), []) if p.channel_id in visible]
             # News is what others accepted, where you can see it; your own is not news.
@@ -131,7 +134,8 @@ class DigestRunner:
                 for a in accepted_in.get((team_id, channel), [])
                 if a.at and _aware(a.at) > since and a.accepted_by - {user_id}
             ]
-            items = [self._item(p) for p in mine + fresh]
+            with in_workspace(team_id):
+                items = [self._item(p) for p in mine + fresh]
             unique = list({(i.kind, i.url): i for i in items}.values())
             jobs.append((team_id, user_id, period, unique))
         with ThreadPoolExecutor(max_workers=self.send_threads) as pool:
@@ -141,7 +145,8 @@ class DigestRunner:
     def _send(
         self, team_id: str, user_id: str, period: str, items: list[DigestItem]
     ) -> tuple[tuple[str, str, str], str]:
-        return (team_id, user_id, period), self._post(user_id, items, channel=user_id)
+        with in_workspace(team_id):
+            return (team_id, user_id, period), self._post(user_id, items, channel=user_id)
 
     def _settle(self, outcomes: list[tuple[tuple[str, str, str], str]], report: TickReport) -> None:
         """Record outcomes in a few statements: sent and empty settle, failed release."""
@@ -194,13 +199,14 @@ class DigestRunner:
         report.claimed += len(activity)
         for (team_id, channel_id), pending in activity.items():
             period = next(p for s, p in due if (s.team_id, s.channel_id) == (team_id, channel_id))
-            items = [self._item(p) for p in pending]
-            outcome = self._post(
-                f"channel:{channel_id}",
-                items,
-                channel=channel_id,
-                heading="This channel's Baton digest",
-            )
+            with in_workspace(team_id):
+                items = [self._item(p) for p in pending]
+                outcome = self._post(
+                    f"channel:{channel_id}",
+                    items,
+                    channel=channel_id,
+                    heading="This channel's Baton digest",
+                )
             self._settle([((team_id, f"channel:{channel_id}", period), outcome)], report)
 
     def subscribe(
@@ -236,6 +242,9 @@ class DigestRunner:
         try:
             self.slack.post(channel=channel, thread_ts=None, blocks=blocks, text=heading)
         except SlackCallFailed as exc:
+            if exc.error == "not_installed":
+                # The workspace removed Baton: there is no one to send it to any more.
+                return "empty"
             logger.warning(
                 "digest for %s not sent (%s); the next tick retries", recipient, exc.error
             )
@@ -253,7 +262,10 @@ class DigestRunner:
 
     def _item(self, pending: Pending) -> DigestItem:
         link = message_link(
-            self.team_url, pending.channel_id, pending.message_ts, pending.thread_ts
+            self.slack.team_url or self.team_url,
+            pending.channel_id,
+            pending.message_ts,
+            pending.thread_ts,
         )
         return DigestItem(
             pending.kind, pending.channel_id, pending.title, link, pending.version, pending.at
@@ -270,7 +282,7 @@ def start_scheduler(runner: DigestRunner, *, clock: Callable[[], datetime]) -> o
     def tick() -> None:
         try:
             report = runner.tick(clock())
-            if report.claimed:
+            if report.due:  # losers of a claim log too: operators see every replica tick
                 logger.info("digest tick: %s", report)
         except Exception:
             logger.exception("digest tick failed; the next one will try again")

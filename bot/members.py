@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.slack_io import SlackCallFailed, SlackIO
+from bot.workspaces import current_team_id
 
 logger = logging.getLogger(__name__)
 
@@ -22,14 +23,16 @@ class MemberCache:
     slack: SlackIO
     ttl: float = MEMBERS_TTL
     clock: Callable[[], float] = time.monotonic
-    _cache: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    # By workspace and channel: two workspaces may use the same channel id.
+    _cache: dict[tuple[str | None, str], tuple[float, frozenset[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def members(self, channel_id: str) -> frozenset[str]:
         """Who is in the conversation (empty if Slack will not say: show nothing from it)."""
         now = self.clock()
+        key = (current_team_id(), channel_id)
         with self._lock:
-            cached = self._cache.get(channel_id)
+            cached = self._cache.get(key)
             if cached is not None and now - cached[0] < self.ttl:
                 return cached[1]
         try:
@@ -40,5 +43,5 @@ class MemberCache:
                 return frozenset()  # a passing failure: ask again next time, do not cache it
             members = frozenset()
         with self._lock:
-            self._cache[channel_id] = (now, members)
+            self._cache[key] = (now, members)
         return members

@@ -10,9 +10,17 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.domain.final_edit import EditDiff
 from bot.domain.profile import person_style
 from bot.domain.render import message_link
-from bot.domain.style import Dimension, FeedbackKind, FeedbackSignal, StyleProfile, measure_draft
+from bot.domain.style import (
+    Dimension,
+    FeedbackKind,
+    FeedbackSignal,
+    RejectReason,
+    StyleProfile,
+    measure_draft,
+)
 from bot.domain.timing import (
     FeedbackMoment,
     TimingProfile,
@@ -35,6 +43,7 @@ from bot.members import MemberCache
 from bot.slack_io import SlackCallFailed, SlackIO
 from storage import digests as digest_store
 from storage import feedback as feedback_store
+from storage import options as option_store
 from storage import people as people_store
 from storage.db import Database
 from storage.models import Person, utcnow
@@ -73,15 +82,32 @@ def style_signals(session: Session, *, team_id: str, user_id: str) -> list[Feedb
     history = feedback_store.person_history(
         session, team_id=team_id, user_id=user_id, limit=STYLE_HISTORY
     )
-    return [
-        FeedbackSignal(
-            kind=FeedbackKind(feedback.kind),
-            at=_aware(feedback.created_at),
-            reply_text=feedback.text,
-            draft=measure_draft(draft.text) if draft is not None and draft.text else None,
+    # An option picked or passed over teaches through its own text (it may have no draft).
+    option_texts = option_store.option_texts(
+        session,
+        team_id=team_id,
+        option_ids=[f.option_id for f, _ in history if f.option_id is not None],
+    )
+    signals = []
+    for feedback, draft in reversed(history):
+        text = option_texts.get(feedback.option_id or 0) or (draft.text if draft else None)
+        edit = EditDiff.from_dict(feedback.edit_diff).signal() if feedback.edit_diff else None
+        signals.append(
+            FeedbackSignal(
+                kind=FeedbackKind(feedback.kind),
+                at=_aware(feedback.created_at),
+                reply_text=feedback.text,
+                draft=measure_draft(text) if text else None,
+                edit=edit,
+                reason=_reject_reason(feedback.reason),
+                reason_note=feedback.reason_note,
+            )
         )
-        for feedback, draft in reversed(history)
-    ]
+    return signals
+
+
+def _reject_reason(stored: str | None) -> RejectReason | None:
+    return RejectReason(stored) if stored in {r.value for r in RejectReason} else None
 
 
 def load_style(session: Session, *, team_id: str, user_id: str, now: datetime) -> StyleProfile:
@@ -159,7 +185,7 @@ class Preferences:
         ][:WAITING_LIMIT]
 
     def _link(self, channel: str, ts: str, thread_ts: str) -> str:
-        return message_link(self.team_url, channel, ts, thread_ts)
+        return message_link(self.slack.team_url or self.team_url, channel, ts, thread_ts)
 
     def _refresh_slack_timezone(self, team_id: str, user_id: str) -> None:
         # One users.info per person per process: time zones rarely change.

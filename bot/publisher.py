@@ -104,6 +104,11 @@ class DraftPublisher:
         index = min(len(pieces), len(self.parts)) - 1
         self._show(index, pieces[index], parts=None, final=False, status=status, force=True)
 
+    def resume(self, message_ts: list[str]) -> None:
+        """Write into messages a dead process had already posted for this draft, part 0 first,
+        so taking the draft over updates them instead of posting a second copy."""
+        self.parts = [_Part(ts=ts, shown="") for ts in message_ts]
+
     def restart(self) -> None:
         """Start the text again (a new attempt); the same messages are reused."""
         self.text = ""

@@ -21,6 +21,8 @@ from bot.fakes.offline import OfflineDrafter
 from bot.fakes.slack import FakeSlack
 from bot.settings import Settings
 from bot.web import make_server, stop_server
+from storage.db import Database
+from storage.migrate import upgrade_to_head
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -86,7 +88,10 @@ def start_sandbox(
         database_url=database_url or os.environ.get("DATABASE_URL") or "sqlite:///baton-sandbox.db",
         **({"baton_model": os.environ["BATON_MODEL"]} if os.environ.get("BATON_MODEL") else {}),
     )
-    app = create_app(settings)
+    # The sandbox's own database migrates itself, so it runs the same revisions production does.
+    database = Database.from_url(settings.database_url)
+    upgrade_to_head(database.engine)
+    app = create_app(settings, db=database)
     stops.append(app.close)
     server = make_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, name="baton-http", daemon=True)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -23,6 +24,7 @@ from bot.constants import (
     REACTION_SHORTER,
     SUGGESTED_PROMPTS,
 )
+from bot.domain.assumptions import open_refs
 from bot.domain.brief import (
     VAGUE_QUESTIONS,
     Brief,
@@ -33,10 +35,13 @@ from bot.domain.brief import (
     vague_request_questions,
     word_limit,
 )
+from bot.domain.handoff import question_blocks, waiting_text, with_answers
+from bot.domain.house_rules import rules_blocks, rules_for_brief, rules_for_draft
 from bot.domain.inbound import Deletion, InboundMessage, ReactionChange
 from bot.domain.limits import Limits, Refusal, fit_thread
 from bot.domain.limits import check as check_limits
 from bot.domain.prompts import Revision, brief_prompt, draft_prompt
+from bot.domain.reasons import request_kind, stated_confidence
 from bot.domain.render import (
     NO_MODEL_MESSAGE,
     DraftFooter,
@@ -53,18 +58,28 @@ from bot.domain.style import (
     adaptation_note,
     style_instructions,
 )
+from bot.handoffs import Handoffs
+from bot.house_rules import HouseRules
+from bot.jobs import JobRunner
 from bot.preferences import load_style
 from bot.publisher import DraftPublisher
 from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 from bot.work import WorkPool
+from storage import assumption_checks as check_store
 from storage import drafts as draft_store
 from storage import feedback as feedback_store
+from storage import handoffs as handoff_store
+from storage import jobs as job_store
 from storage import limits as limit_store
 from storage import people as people_store
 from storage import requests as request_store
 from storage.claims import claim_once
 from storage.db import Database
-from storage.models import Draft, Request, utcnow
+from storage.models import Draft, Job, Request, utcnow
+
+if TYPE_CHECKING:
+    from bot.options import OptionDesk
+    from bot.reasons import ReasonDesk
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +97,26 @@ class State:
     LIMITED = "limited"  # over a usage limit: stored, waiting for the person's Retry
 
 
+class JobKind:
+    """The durable jobs Baton runs (storage/jobs.py)."""
+
+    BRIEF_AND_DRAFT = "brief_and_draft"
+    REPLY = "reply"
+    REVISE = "revise"
+    OPTIONS = "options"  # write options A, B, C… for a brief (bot/options.py)
+    OPTION_CHOSEN = "option_chosen"  # the next version from the option someone picked
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """What a reply in a Baton thread leads to: a job to run (None: nothing to write yet)
+    and what to show in Slack after the reply's transaction."""
+
+    kind: str | None
+    args: dict[str, Any] = field(default_factory=dict)
+    after: Callable[[], None] | None = None
+
+
 REACTION_KINDS = {
     REACTION_ACCEPT: FeedbackKind.ACCEPT,
     REACTION_REJECT: FeedbackKind.REJECT,
@@ -94,7 +129,6 @@ REVISION_FOR_REACTION = {
     REACTION_SHORTER: Revision.SHORTER,
     REACTION_MORE_DETAIL: Revision.MORE_DETAIL,
 }
-WHAT_MISSED = "<@{user}>, what missed? Reply in this thread and I'll take another run at it."
 
 
 @dataclass
@@ -105,6 +139,7 @@ class Baton:
     slack: SlackIO
     claude: Claude | None
     work: WorkPool
+    jobs: JobRunner
     updates: UpdateBudget
     bot_user_id: str
     # Baton's own retries after the SDK's: seconds to wait before each further attempt.
@@ -120,6 +155,48 @@ class Baton:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     # People whose Slack time zone this process has already looked up.
     _people_seen: set[tuple[str, str]] = field(default_factory=set, init=False)
+    # Channel house rules and hand-offs of open questions (bot/house_rules.py, bot/handoffs.py).
+    house_rules: HouseRules = field(init=False)
+    handoffs: Handoffs = field(init=False)
+    # Options, then variation; reasons for a thumbs-down (bot/options.py, bot/reasons.py).
+    options: OptionDesk = field(init=False)
+    reasons: ReasonDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Imported here: these modules build on this one (they import Baton, JobKind, State).
+        from bot.options import OptionDesk
+        from bot.reasons import ReasonDesk
+
+        self.options = OptionDesk(self)
+        self.reasons = ReasonDesk(self)
+        self.jobs.on(JobKind.OPTIONS, self.options.run_options_job)
+        self.jobs.on(JobKind.OPTION_CHOSEN, self.options.run_chosen_job)
+        self.house_rules = HouseRules(db=self.db, slack=self.slack, clock=lambda: self.clock())
+        self.handoffs = Handoffs(
+            db=self.db,
+            slack=self.slack,
+            work=self.work,
+            render=self._brief_message,
+            clock=lambda: self.clock(),
+        )
+        self.jobs.on(
+            JobKind.BRIEF_AND_DRAFT,
+            lambda job: self.brief_and_draft(job.team_id, job.request_id, job=job),
+        )
+        self.jobs.on(
+            JobKind.REPLY, lambda job: self.handle_reply(job.team_id, job.request_id, job=job)
+        )
+        self.jobs.on(
+            JobKind.REVISE,
+            lambda job: self.revise(
+                job.team_id,
+                job.request_id,
+                parent_id=job.args.get("parent_id"),
+                revision=Revision(job.args["revision"]),
+                asked_by=str(job.args.get("asked_by") or ""),
+                job=job,
+            ),
+        )
 
     # ---- events ------------------------------------------------------------------------
 
@@ -144,10 +221,16 @@ class Baton:
             if not claim_once(session, team_id=message.team_id, key=key):
                 return
             refusal = self._over_limit(session, team_id=message.team_id, user_id=message.user_id)
+            job: Job | None = None
+            plan: ReplyPlan | None = None
             if thread is not None:
-                self._record_reply(session, thread, message)
+                plan = self._plan_reply(session, thread, message)
                 request_id = thread.id
                 new_request = None
+                if plan.kind is None:
+                    refusal = None  # nothing to write yet, so no limit to meet
+                elif refusal is None:
+                    job = self._enqueue(session, thread, plan.kind, **plan.args)
             else:
                 new_request = request_store.create_request(
                     session,
@@ -157,25 +240,28 @@ class Baton:
                     message_ts=message.ts,
                     thread_ts=message.thread_ts or message.ts,
                     requester_id=message.user_id,
-                    text=strip_bot_mention(message.text, self.bot_user_id),
+                    text=strip_bot_mention(message.text, self.slack.bot_user_id),
                     # Over a limit the request is still kept, waiting for Retry.
                     state=State.LIMITED if refusal else State.BRIEFING,
                 )
                 if new_request is None:
                     return
                 request_id = new_request.id
+                if refusal is None:
+                    job = self._enqueue(session, new_request, JobKind.BRIEF_AND_DRAFT)
         assert request_id is not None
-        team_id = message.team_id
         if new_request is not None and refusal is not None:
             self._refuse_request(new_request, refusal)
-        elif new_request is not None:
-            self._start(new_request)
+        elif new_request is not None and job is not None:
+            self._start(new_request, job)
         elif refusal is not None:
             # The reply is recorded; the revision it asks for waits until there is room.
             self._refuse_revision(message.channel_id, message.thread_ts or message.ts, refusal)
-        else:
-            self.remember_person(team_id, message.user_id)
-            self.work.submit(request_id, lambda: self.handle_reply(team_id, request_id))
+        elif job is not None:
+            self.remember_person(message.team_id, message.user_id)
+            self.jobs.submit(job)
+        if plan is not None and plan.after is not None:
+            plan.after()
 
     def on_brief_command(
         self, *, team_id: str, channel_id: str, user_id: str, text: str
@@ -213,10 +299,15 @@ class Baton:
                 text=text,
                 state=State.LIMITED if refusal else State.BRIEFING,
             )
+            job = (
+                self._enqueue(session, request, JobKind.BRIEF_AND_DRAFT)
+                if request is not None and refusal is None
+                else None
+            )
         if request is not None and refusal is not None:
             self._refuse_request(request, refusal)
-        elif request is not None:
-            self._start(request)
+        elif request is not None and job is not None:
+            self._start(request, job)
         return None
 
     def on_assistant_thread_started(self, *, channel_id: str, thread_ts: str) -> None:
@@ -277,15 +368,15 @@ class Baton:
                     session, team_id=team_id, user_id=user_id, slack_timezone=tz
                 )
 
-    def _start(self, request: Request) -> None:
+    def _start(self, request: Request, job: Job) -> None:
         """Work on a new request: the brief call and the placeholder go out side by side."""
         self.remember_person(request.team_id, request.requester_id)
-        team_id, request_id = request.team_id, request.id
+        request_id = request.id
         assert request_id is not None
         posted = threading.Event()
         with self._lock:
             self._placeholders[request_id] = posted
-        self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        self.jobs.submit(job)
         try:
             self._post_placeholder(request)
         finally:
@@ -299,6 +390,9 @@ class Baton:
                 session, team_id=deletion.team_id, channel_id=deletion.channel_id, ts=deletion.ts
             )
             forgotten += feedback_store.forget_message_text(
+                session, team_id=deletion.team_id, ts=deletion.ts
+            )
+            forgotten += handoff_store.forget_message_text(
                 session, team_id=deletion.team_id, ts=deletion.ts
             )
         if forgotten:
@@ -359,10 +453,11 @@ class Baton:
                 from_states=(State.FAILED, State.NO_MODEL, State.LIMITED),
                 to_state=State.QUEUED,
             )
-        if not moved:
-            return "That request is already being worked on, or done."
+            if not moved:
+                return "That request is already being worked on, or done."
+            job = self._enqueue(session, request, JobKind.BRIEF_AND_DRAFT)
         logger.info("retry of request %s asked by %s", request_id, user_id)
-        self.work.submit(request_id, lambda: self.brief_and_draft(team_id, request_id))
+        self.jobs.submit(job)
         return "Trying again…"
 
     def brief_for_editing(self, *, team_id: str, request_id: int) -> Brief | None:
@@ -389,19 +484,29 @@ class Baton:
                 author_id=user_id,
             ).version
             request_store.update_request(session, request=request, state=State.DRAFTING)
-        blocks = brief_blocks(brief, request_id=request_id, version=version, drafting=True)
-        self.work.submit(("show", request_id), lambda: self._show_quietly(request, blocks))
-        self.work.submit(
-            request_id,
-            lambda: self.revise(
-                team_id, request_id, parent_id=None, revision=Revision.EDITED, asked_by=user_id
-            ),
+            job = self._enqueue(
+                session,
+                request,
+                JobKind.REVISE,
+                parent_id=None,
+                revision=Revision.EDITED.value,
+                asked_by=user_id,
+            )
+        blocks = brief_blocks(
+            brief,
+            request_id=request_id,
+            version=version,
+            drafting=True,
+            confirmed=self._confirmed(request),
+            **self._brief_extras(request, brief),
         )
+        self.work.submit(("show", request_id), lambda: self._show_quietly(request, blocks))
+        self.jobs.submit(job)
         return True
 
     # ---- slow work (runs on the work pool) ------------------------------------------------
 
-    def brief_and_draft(self, team_id: str, request_id: int) -> None:
+    def brief_and_draft(self, team_id: str, request_id: int, *, job: Job | None = None) -> None:
         """Understand the request (brief or questions), then draft if it is actionable."""
         with self.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
@@ -416,6 +521,15 @@ class Baton:
             ]
             failed_draft = self._failed_draft(session, request)
         try:
+            if (
+                job is not None
+                and _resuming(job)
+                and request.brief
+                and (job.draft_id is not None or request.state == State.DRAFTING)
+            ):
+                # Taken over from a process that died after the brief: the draft is what's left.
+                self._first_version(team_id, request_id, job=job)
+                return
             if failed_draft is not None and request.brief:
                 # The brief was fine; only the draft failed. Write that draft again.
                 self._write_draft(
@@ -425,12 +539,13 @@ class Baton:
                     parent_id=failed_draft.parent_id,
                     asked_by=failed_draft.asked_by,
                     reply=failed_draft.instruction,
+                    job=job,
                 )
                 return
             brief = self._understand(request, answers)
             if brief is None:
                 return
-            self._write_draft(team_id, request_id, revision=Revision.FIRST)
+            self._first_version(team_id, request_id, job=job)
         except SlackCallFailed as exc:
             self._give_up_on_slack(team_id, request_id, exc)
         finally:
@@ -439,7 +554,13 @@ class Baton:
                 if posted is not None and posted.is_set():
                     del self._placeholders[request_id]  # nothing left to wait for
 
-    def handle_reply(self, team_id: str, request_id: int) -> None:
+    def _first_version(self, team_id: str, request_id: int, *, job: Job | None) -> None:
+        """The first draft, or options A, B, C in its place when the request asks for them
+        (or its requester habitually asks for more takes)."""
+        if not self.options.first_options(team_id, request_id, job=job):
+            self._write_draft(team_id, request_id, revision=Revision.FIRST, job=job)
+
+    def handle_reply(self, team_id: str, request_id: int, *, job: Job | None = None) -> None:
         """A reply in the thread: answers to questions, or a revision of the latest draft."""
         with self.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
@@ -454,7 +575,7 @@ class Baton:
             return
         if latest is None or request.state == State.NEEDS_ANSWERS:
             # No draft yet to revise: the reply is more to go on. Brief again, then draft.
-            self.brief_and_draft(team_id, request_id)
+            self.brief_and_draft(team_id, request_id, job=job)
             return
         try:
             self._write_draft(
@@ -464,6 +585,7 @@ class Baton:
                 parent_id=latest.id,
                 asked_by=last_reply.user_id,
                 reply=last_reply.text,
+                job=job,
             )
         except SlackCallFailed as exc:
             self._give_up_on_slack(team_id, request_id, exc)
@@ -476,11 +598,17 @@ class Baton:
         parent_id: int | None,
         revision: Revision,
         asked_by: str,
+        job: Job | None = None,
     ) -> None:
-        """A reaction asked for another take, a shorter or a more detailed version."""
+        """A reaction (or an edited brief) asked for another take, shorter or more detail."""
         try:
             self._write_draft(
-                team_id, request_id, revision=revision, parent_id=parent_id, asked_by=asked_by
+                team_id,
+                request_id,
+                revision=revision,
+                parent_id=parent_id,
+                asked_by=asked_by,
+                job=job,
             )
         except SlackCallFailed as exc:
             self._give_up_on_slack(team_id, request_id, exc)
@@ -501,6 +629,9 @@ class Baton:
             self._show(request, failure_blocks(NO_MODEL_MESSAGE, request_id=request.id))
             return None
         claude = self.claude
+        with self.db.session() as session:
+            rules = HouseRules.for_request(session, request)
+            answered = self.handoffs.answered(session, request)
         fitted = fit_thread(request.text, answers, budget=self.max_input_tokens)
         left_out = fitted.note()
         if left_out is not None:
@@ -509,7 +640,12 @@ class Baton:
         try:
             brief = self._with_model_retries(
                 lambda: claude.extract_brief(
-                    brief_prompt(fitted.request_text, fitted.answers, left_out=left_out)
+                    brief_prompt(
+                        fitted.request_text,
+                        fitted.answers,
+                        left_out=left_out,
+                        channel_rules=rules_for_brief(rules),
+                    )
                 )
             )
         except ModelError as exc:
@@ -518,16 +654,33 @@ class Baton:
             self._show(request, failure_blocks(message, request_id=request.id))
             return None
         brief = ensure_stated_constraints(brief, "\n".join([request.text, *answers]))
+        brief = with_answers(brief, answered)  # questions answered in the thread stay answered
         if not brief.actionable:
             if not brief.open_questions:
                 brief = brief.model_copy(update={"open_questions": list(VAGUE_QUESTIONS)})
-            self._save_brief(request, brief, source="extracted", state=State.NEEDS_ANSWERS)
-            blocks = brief_blocks(brief, request_id=request.id, version=1, drafting=False)
+            version = self._save_brief(
+                request, brief, source="extracted", state=State.NEEDS_ANSWERS
+            )
+            blocks = brief_blocks(
+                brief,
+                request_id=request.id,
+                version=version,
+                drafting=False,
+                confirmed=self._confirmed(request),
+                **self._brief_extras(request, brief),
+            )
             self._show(request, blocks + questions_blocks(brief, requester_id=request.requester_id))
             return None
         version = self._save_brief(request, brief, source="extracted", state=State.DRAFTING)
         self._assistant(request, title=brief.goal, status="is drafting…")
-        blocks = brief_blocks(brief, request_id=request.id, version=version, drafting=True)
+        blocks = brief_blocks(
+            brief,
+            request_id=request.id,
+            version=version,
+            drafting=True,
+            confirmed=self._confirmed(request),
+            **self._brief_extras(request, brief),
+        )
         # Showing the brief runs beside the draft's model call, not before it.
         self.work.submit(("show", request.id), lambda: self._show_quietly(request, blocks))
         return brief
@@ -541,21 +694,42 @@ class Baton:
         parent_id: int | None = None,
         asked_by: str | None = None,
         reply: str | None = None,
+        job: Job | None = None,
     ) -> Draft | None:
-        """Stream a new draft version into the thread; retry Claude, then say what failed."""
+        """Stream a new draft version into the thread; retry Claude, then say what failed.
+        A job taken over from a dead process resumes the draft it had started, in the same
+        Slack messages, instead of posting another version."""
         with self.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
             if request is None or not request.brief:
                 return None
+            resumed = self._started_draft(session, job)
+            if resumed is not None and resumed.state in ("complete", "failed"):
+                return None  # finished (or said what failed) before its process died
+            if resumed is not None:
+                revision = Revision(resumed.trigger)
+                parent_id, asked_by, reply = (
+                    resumed.parent_id,
+                    resumed.asked_by,
+                    resumed.instruction,
+                )
             parent = (
                 draft_store.get_draft(session, team_id=team_id, draft_id=parent_id)
                 if parent_id is not None
                 else None
             )
             profile = self._profile(session, team_id=team_id, user_id=request.requester_id)
+            confirmed = check_store.confirmations(session, team_id=team_id, request_id=request_id)
             person = people_store.get_person(session, team_id=team_id, user_id=request.requester_id)
             language = person.language if person is not None else None
-            draft = draft_store.create_draft(
+            # Wrong facts flagged lately on this kind of request lower the stated confidence.
+            flagged = self.reasons.flagged_kinds(
+                session, team_id=team_id, user_id=request.requester_id
+            )
+            rules = HouseRules.for_request(session, request)
+            if rules is not None and language:
+                rules = rules.without_language()  # the person's own language wins
+            draft = resumed or draft_store.create_draft(
                 session,
                 team_id=team_id,
                 request_id=request_id,
@@ -564,6 +738,13 @@ class Baton:
                 parent_id=parent_id,
                 asked_by=asked_by,
                 instruction=reply,
+            )
+            assert draft.id is not None
+            if job is not None and job.id is not None and resumed is None:
+                # Recorded with the draft, before anything is posted: a rerun finds it.
+                job_store.record_job_draft(session, job_id=job.id, draft_id=draft.id)
+            shown_parts = draft_store.draft_message_parts(
+                session, team_id=team_id, draft_id=draft.id
             )
             request_store.update_request(session, request=request, state=State.DRAFTING)
         if self.claude is None:
@@ -577,6 +758,7 @@ class Baton:
             revision=revision,
             previous_draft=parent.text if parent is not None else None,
             reply=reply,
+            channel_rules=rules_for_draft(rules),
         )
         publisher = DraftPublisher(
             slack=self.slack,
@@ -589,6 +771,9 @@ class Baton:
             min_interval=self.stream_interval,
             allowed_broadcasts=request.text,
         )
+        if shown_parts:
+            logger.info("resuming draft %s in its %s posted messages", draft.id, len(shown_parts))
+            publisher.resume(shown_parts)
         attempts = len(self.model_backoff) + 1
         outcome = DraftOutcome()
         for attempt in range(attempts):
@@ -611,14 +796,29 @@ class Baton:
                 publisher.restart()
         words = count_words(publisher.text)
         note = adaptation_note(profile)
+        # Confirmed assumptions are no longer uncertain: the footer lists only the others.
+        unconfirmed = open_refs(
+            brief.assumptions,
+            request_id=request_id,
+            version=request.brief_version,
+            confirmed=confirmed,
+        )
+        confidence, confidence_reason = stated_confidence(
+            brief.confidence,
+            brief.confidence_reason,
+            kind=request_kind(brief.deliverable),
+            flagged_kinds=flagged,
+        )
         footer = DraftFooter(
-            confidence=brief.confidence,
-            confidence_reason=brief.confidence_reason,
-            assumptions=tuple(brief.assumptions),
+            confidence=confidence,
+            confidence_reason=confidence_reason,
+            assumptions=tuple(ref.text for ref in unconfirmed),
             adaptation=note,
             word_limit=word_limit(brief),
             words=words,
             truncated=outcome.truncated,
+            assumption_refs=tuple(unconfirmed),
+            draft_id=draft.id,
         )
         publisher.finish(footer)
         with self.db.session() as session:
@@ -679,7 +879,7 @@ class Baton:
             request_id=request.id,
             kind=(FeedbackKind.ANSWER if answering else FeedbackKind.REPLY).value,
             draft=None if answering else latest,
-            text=strip_bot_mention(message.text, self.bot_user_id),
+            text=strip_bot_mention(message.text, self.slack.bot_user_id),
             message_ts=message.ts,
             at=self.clock(),
         )
@@ -689,17 +889,8 @@ class Baton:
     ) -> Callable[[], None] | None:
         assert draft.id is not None
         if change.reaction == REACTION_REJECT:
-            # Ask once per draft, however many people (on however many replicas) react -1.
-            if not claim_once(session, team_id=change.team_id, key=f"ask-missed:{draft.id}"):
-                return None
-            request = request_store.get_request(
-                session, team_id=change.team_id, request_id=draft.request_id
-            )
-            if request is None:
-                return None
-            thread_ts, channel = request.thread_ts, request.channel_id
-            text = WHAT_MISSED.format(user=change.user_id)
-            return lambda: self._post_quietly(channel, thread_ts, text)
+            # Reason chips, privately to whoever reacted, once per person per draft.
+            return self.reasons.offer(session, draft, change)
         revision = REVISION_FOR_REACTION.get(change.reaction)
         if revision is None:
             return None
@@ -716,20 +907,42 @@ class Baton:
         key = f"revise:{draft.id}:{revision.value}"
         if not claim_once(session, team_id=change.team_id, key=key):
             return None
-        team_id, request_id, parent_id = change.team_id, draft.request_id, draft.id
-        return lambda: self.work.submit(
-            request_id,
-            lambda: self.revise(
-                team_id,
-                request_id,
-                parent_id=parent_id,
-                revision=revision,
-                asked_by=change.user_id,
-            ),
+        request = request_store.get_request(
+            session, team_id=change.team_id, request_id=draft.request_id
         )
+        if request is None:
+            return None
+        job = self._enqueue(
+            session,
+            request,
+            JobKind.REVISE,
+            parent_id=draft.id,
+            revision=revision.value,
+            asked_by=change.user_id,
+        )
+        return lambda: self.jobs.submit(job)
 
     def _profile(self, session: Session, *, team_id: str, user_id: str) -> StyleProfile:
         return load_style(session, team_id=team_id, user_id=user_id, now=self.clock())
+
+    def _enqueue(self, session: Session, request: Request, kind: str, **args: Any) -> Job:
+        """Record slow work for `request` in the caller's transaction; submit it after commit."""
+        assert request.id is not None
+        return job_store.enqueue_job(
+            session,
+            team_id=request.team_id,
+            request_id=request.id,
+            kind=kind,
+            args=args,
+            now=self.clock(),
+        )
+
+    @staticmethod
+    def _started_draft(session: Session, job: Job | None) -> Draft | None:
+        """The draft a job had started before its process died, if any."""
+        if job is None or job.draft_id is None:
+            return None
+        return draft_store.get_draft(session, team_id=job.team_id, draft_id=job.draft_id)
 
     def _failed_draft(self, session: Session, request: Request) -> Draft | None:
         statement = (
@@ -815,6 +1028,83 @@ class Baton:
             ).version
             request_store.update_request(session, request=stored, state=state, error=None)
         return version
+
+    def _brief_extras(self, request: Request, brief: Brief) -> dict[str, Any]:
+        """What the brief message shows beside the brief: who holds each open question (with
+        a person picker to hand it off) and the channel's house rules."""
+        with self.db.session() as session:
+            board = self.handoffs.board(session, request)
+            rules = HouseRules.for_request(session, request)
+            person = people_store.get_person(
+                session, team_id=request.team_id, user_id=request.requester_id
+            )
+        own_language = person is not None and bool(person.language)
+        return {
+            "questions": question_blocks(brief, board),
+            "rules": rules_blocks(rules, own_language=own_language),
+        }
+
+    def _brief_message(self, request: Request) -> list[dict[str, Any]] | None:
+        """The brief message as it reads now (shown again after a hand-off or an answer)."""
+        if not request.brief:
+            return None
+        brief = Brief.model_validate(request.brief)
+        blocks = brief_blocks(
+            brief,
+            request_id=request.id or 0,
+            version=request.brief_version,
+            drafting=request.state in (State.DRAFTING, State.DRAFTED),
+            confirmed=self._confirmed(request),
+            **self._brief_extras(request, brief),
+        )
+        if request.state == State.NEEDS_ANSWERS and brief.open_questions:
+            blocks += questions_blocks(brief, requester_id=request.requester_id)
+        return blocks
+
+    def _plan_reply(self, session: Session, request: Request, message: InboundMessage) -> ReplyPlan:
+        """Record a reply in a Baton thread and decide what it asks for. A reply from someone
+        holding handed-off questions answers them; drafting waits while any are still open."""
+        answer = self.handoffs.record_answer(session, request, message, at=self.clock())
+        channel, thread_ts = request.channel_id, request.thread_ts
+        if answer is None:
+            chosen = self.options.plan_reply(session, request, message)
+            if chosen is not None:
+                return chosen  # "B but warmer" picks one of the options waiting above
+            self._record_reply(session, request, message)
+            waiting = (
+                self.handoffs.still_open(session, request)
+                if request.state == State.NEEDS_ANSWERS
+                else 0
+            )
+            if waiting:
+                note = waiting_text(waiting)
+                return ReplyPlan(None, after=lambda: self._post_quietly(channel, thread_ts, note))
+            return ReplyPlan(JobKind.REPLY)
+        team_id, request_id = request.team_id, request.id or 0
+
+        def refresh() -> None:
+            self.handoffs.refresh(team_id=team_id, request_id=request_id)
+
+        if answer.still_open:
+            return ReplyPlan(None, after=refresh)
+        if request.state == State.NEEDS_ANSWERS:
+            return ReplyPlan(JobKind.REPLY)  # brief again with the answers, then draft
+        latest = draft_store.latest_complete_draft(session, team_id=team_id, request_id=request_id)
+        if request.state == State.DRAFTED and latest is not None:
+            args = {
+                "parent_id": latest.id,
+                "revision": Revision.ANSWERED.value,
+                "asked_by": message.user_id,
+            }
+            return ReplyPlan(JobKind.REVISE, args, after=refresh)
+        return ReplyPlan(None, after=refresh)
+
+    def _confirmed(self, request: Request) -> dict[str, str]:
+        """The request's confirmed assumptions (text -> who), for showing its brief."""
+        with self.db.session() as session:
+            return check_store.confirmations(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
 
     def _set_state(self, request: Request, state: str, *, error: str | None = None) -> None:
         with self.db.session() as session:
@@ -906,6 +1196,11 @@ def slack_refusal_message(channel_id: str, error: str) -> str:
         f":warning: I stopped working on your request because {reason}. It is saved; ask me "
         "again in a channel I'm in (or here), and I'll pick it up."
     )
+
+
+def _resuming(job: Job) -> bool:
+    """True when this job ran before (on a process that died) and is being taken over."""
+    return job.attempts > 1 or job.draft_id is not None
 
 
 def _plain(blocks: list[dict[str, object]]) -> str:

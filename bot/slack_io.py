@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,6 +42,7 @@ PERMANENT_ERRORS = {
     "missing_scope",
     "restricted_action",
     "no_text",
+    "not_installed",
 }
 
 
@@ -98,20 +99,33 @@ def _retry_after(response: HttpResponse | None) -> float:
     return 0
 
 
+# slack_sdk checks its logger's own level before logging bodies: this one never does.
+_QUIET_HTTP_LOG = logging.getLogger("bot.slack_io.oauth_http")
+_QUIET_HTTP_LOG.setLevel(logging.INFO)
+
+
 def make_web_client(
-    token: str,
+    token: str | None,
     base_url: str,
     *,
     timeout: int = SLACK_TIMEOUT,
     retry_interval: RetryIntervalCalculator = default_interval_calculator,
+    log_bodies: bool = True,
 ) -> WebClient:
     """A WebClient with a timeout per attempt that retries connection errors, 5xx and 429.
 
     slack_sdk counts retries per call across all handlers, so a call makes at most four
     attempts. Waits between them follow `retry_interval` (0.5 s doubling, plus up to 1 s of
     jitter), except after a 429, which waits Retry-After (up to MAX_RETRY_AFTER) plus jitter.
+    Without `log_bodies`, slack_sdk's DEBUG lines with request and response bodies are off:
+    for oauth.v2.access, those bodies are tokens.
     """
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    client = WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        logger=None if log_bodies else _QUIET_HTTP_LOG,
+    )
     # slack_sdk retries only connection errors by default; rate limits and 5xx need handlers.
     client.retry_handlers = [
         ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
@@ -167,19 +181,104 @@ class UpdateBudget:
             self._tokens[team_id] -= 1.0
 
 
-class SlackIO:
-    """The Slack calls Baton makes for one workspace's bot token."""
+class WorkspaceUnknown(RuntimeError):
+    """A Slack call with no workspace in context where tokens differ per workspace: a bug in
+    how the work was started. Raised rather than guessing, since a wrong guess would speak in
+    another workspace with its token."""
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+
+class WorkspaceUnavailable(Exception):
+    """The workspace has no usable token (uninstalled, or its token could not be refreshed);
+    `error` says which, and SlackIO reports it as a failed call."""
+
+    def __init__(self, error: str, team_id: str | None) -> None:
+        super().__init__(f"{error} (team {team_id})")
+        self.error = error
+        self.team_id = team_id
+
+
+class Workspaces(Protocol):
+    """Where SlackIO gets the client, and Baton's own user, for the workspace at hand."""
+
+    def client(self) -> WebClient:
+        """A client holding the current workspace's bot token."""
+        ...
+
+    def bot_user_id(self) -> str | None:
+        """Baton's user id in the current workspace, if known."""
+        ...
+
+    def team_url(self) -> str | None:
+        """The current workspace's URL (https://name.slack.com/), if known."""
+        ...
+
+
+class OneWorkspace:
+    """Single-workspace mode: one bot token from the environment, whatever the team."""
+
+    def __init__(
+        self, client: WebClient, *, bot_user_id: str | None = None, team_url: str | None = None
+    ) -> None:
+        self._client = client
+        self._bot_user_id = bot_user_id
+        self._team_url = team_url
+
+    def client(self) -> WebClient:
+        """The one client."""
+        return self._client
+
+    def bot_user_id(self) -> str | None:
+        """Baton's user id, from auth.test at startup."""
+        return self._bot_user_id
+
+    def team_url(self) -> str | None:
+        """The workspace URL, from auth.test at startup."""
+        return self._team_url
+
+
+class SlackIO:
+    """The Slack calls Baton makes, each with the bot token of the workspace at hand."""
+
+    def __init__(self, workspaces: WebClient | Workspaces) -> None:
+        self.workspaces: Workspaces = (
+            OneWorkspace(workspaces) if isinstance(workspaces, WebClient) else workspaces
+        )
         self.calls = 0  # counted for benchmarks and logs
         self._lock = threading.Lock()
 
-    def _call(self, method: str, fn: Callable[[], Any]) -> Any:
+    @property
+    def client(self) -> WebClient:
+        """The client for the workspace at hand (raises WorkspaceUnknown without one)."""
+        return self.workspaces.client()
+
+    @property
+    def bot_user_id(self) -> str | None:
+        """Baton's own user id in the workspace at hand (None if it cannot be known now)."""
+        try:
+            return self.workspaces.bot_user_id()
+        except WorkspaceUnavailable:
+            return None
+
+    @property
+    def team_url(self) -> str | None:
+        """The workspace at hand's URL, for links (None if unknown)."""
+        try:
+            return self.workspaces.team_url()
+        except WorkspaceUnavailable:
+            return None
+
+    def _call(self, method: str, fn: Callable[[WebClient], Any]) -> Any:
         with self._lock:
             self.calls += 1
         try:
-            return fn()
+            # Outside the handlers below: a missing workspace or a database error is not a
+            # failed Slack call, and must reach the caller as what it is.
+            client = self.workspaces.client()
+        except WorkspaceUnavailable as exc:
+            logger.warning("Slack %s not made: %s", method, exc.error)
+            raise SlackCallFailed(method, exc.error) from None
+        try:
+            return fn(client)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error")) if exc.response else "unknown"
             logger.warning("Slack %s failed: %s", method, error)
@@ -193,7 +292,7 @@ class SlackIO:
         """Post a message (in a thread when thread_ts is given); returns its ts."""
         response = self._call(
             "chat.postMessage",
-            lambda: self.client.chat_postMessage(
+            lambda client: client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
                 blocks=blocks,
@@ -205,13 +304,24 @@ class SlackIO:
         return str(response["ts"])
 
     def post_ephemeral(
-        self, *, channel: str, user: str, text: str, thread_ts: str | None = None
+        self,
+        *,
+        channel: str,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        blocks: list[Block] | None = None,
     ) -> None:
-        """Show `text` to one person in a conversation; no one else sees it."""
+        """Show `text` (or `blocks`, with `text` as their fallback) to one person in a
+        conversation; no one else sees it."""
         self._call(
             "chat.postEphemeral",
-            lambda: self.client.chat_postEphemeral(
-                channel=channel, user=user, text=fallback_text(text), thread_ts=thread_ts
+            lambda client: client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=fallback_text(text),
+                thread_ts=thread_ts,
+                blocks=blocks,
             ),
         )
 
@@ -219,7 +329,7 @@ class SlackIO:
         """Replace a message Baton posted."""
         self._call(
             "chat.update",
-            lambda: self.client.chat_update(
+            lambda client: client.chat_update(
                 channel=channel, ts=ts, blocks=blocks, text=fallback_text(text)
             ),
         )
@@ -227,17 +337,17 @@ class SlackIO:
     def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> str:
         """Open a modal; returns its view id."""
         response = self._call(
-            "views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view)
+            "views.open", lambda client: client.views_open(trigger_id=trigger_id, view=view)
         )
         return str(response["view"]["id"])
 
     def publish_home(self, *, user_id: str, view: dict[str, Any]) -> None:
         """Show a person their Home tab."""
-        self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
+        self._call("views.publish", lambda client: client.views_publish(user_id=user_id, view=view))
 
     def user_timezone(self, user_id: str) -> str | None:
         """The person's time zone as Slack knows it (IANA name), if any."""
-        response = self._call("users.info", lambda: self.client.users_info(user=user_id))
+        response = self._call("users.info", lambda client: client.users_info(user=user_id))
         tz = (response.get("user") or {}).get("tz")
         return str(tz) if tz else None
 
@@ -245,7 +355,7 @@ class SlackIO:
         """Show a thinking status in an assistant thread (cleared by Baton's next reply)."""
         self._call(
             "assistant.threads.setStatus",
-            lambda: self.client.assistant_threads_setStatus(
+            lambda client: client.assistant_threads_setStatus(
                 channel_id=channel, thread_ts=thread_ts, status=status
             ),
         )
@@ -254,7 +364,7 @@ class SlackIO:
         """Name an assistant thread."""
         self._call(
             "assistant.threads.setTitle",
-            lambda: self.client.assistant_threads_setTitle(
+            lambda client: client.assistant_threads_setTitle(
                 channel_id=channel, thread_ts=thread_ts, title=title
             ),
         )
@@ -265,7 +375,7 @@ class SlackIO:
         """Offer suggested prompts at the start of an assistant thread."""
         self._call(
             "assistant.threads.setSuggestedPrompts",
-            lambda: self.client.assistant_threads_setSuggestedPrompts(
+            lambda client: client.assistant_threads_setSuggestedPrompts(
                 channel_id=channel,
                 thread_ts=thread_ts,
                 prompts=prompts,
@@ -280,7 +390,7 @@ class SlackIO:
         while True:
             page = self._call(
                 "conversations.members",
-                lambda c=cursor: self.client.conversations_members(
+                lambda client, c=cursor: client.conversations_members(
                     channel=channel, cursor=c, limit=1000
                 ),
             )

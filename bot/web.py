@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import io
@@ -18,11 +19,15 @@ from waitress.server import create_server
 
 from bot.app import BatonApp
 from bot.degraded import COMMAND_DEGRADED
+from bot.workspaces import in_workspace
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Distribution mode: the Add to Slack link, and where Slack sends the installer back.
+INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 # Slack's payloads are small; a 40,000-character message is well under this.
 MAX_BODY_BYTES = 1_000_000
 
@@ -39,8 +44,18 @@ class BatonWSGI:
         self.secret = secret.get_secret_value().encode() if secret else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # A fresh context per request: the workspace one request records (see
+        # bot.workspaces) can never linger on this server thread into the next.
+        return contextvars.Context().run(self._serve, environ, start_response)
+
+    def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if path in (INSTALL_PATH, OAUTH_REDIRECT_PATH) and self.app.installations is not None:
+            if method != "GET":
+                return _json(start_response, "405 Method Not Allowed", {"error": "GET only"})
+            # Bolt's OAuth flow: the state cookie, Slack's consent page, the code exchange.
+            return self.slack(environ, start_response)
         if path == EVENTS_PATH and method == "POST":
             body = _read_body(environ)
             if self.secret is not None and not signature_ok(
@@ -56,7 +71,9 @@ class BatonWSGI:
                 # Bolt would answer some of these with a 500 and a logged trace.
                 return _json(start_response, "400 Bad Request", {"error": problem})
             if not self.app.degraded.watch.healthy:
-                return self._degraded(body, environ.get("CONTENT_TYPE", ""), start_response)
+                content_type = environ.get("CONTENT_TYPE", "")
+                with in_workspace(request_team(body, content_type)):
+                    return self._degraded(body, content_type, start_response)
             environ["wsgi.input"] = io.BytesIO(body)
             return self.slack(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -101,6 +118,23 @@ class BatonWSGI:
                 ("degraded", user), lambda: notice.tell(channel, user, None, COMMAND_DEGRADED)
             )
         return _json(start_response, "200 OK", {})
+
+
+def request_team(body: bytes, content_type: str) -> str | None:
+    """The workspace a (well-formed) Slack request comes from, read without Bolt."""
+    try:
+        if "application/json" in content_type:
+            envelope = _object(json.loads(body))
+            return str(envelope.get("team_id") or "") or None
+        form = parse_qs(body.decode("utf-8"))
+        if "team_id" in form:
+            return form["team_id"][0] or None
+        payload = _object(json.loads(form.get("payload", ["{}"])[0]))
+        team = payload.get("team")
+        user = _object(payload.get("user"))
+        return str((_object(team).get("id") if team else None) or user.get("team_id") or "") or None
+    except (ValueError, RecursionError):
+        return None
 
 
 def _object(value: Any) -> dict[str, Any]:

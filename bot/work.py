@@ -7,6 +7,8 @@ reply that arrives mid-draft revises the finished draft instead of racing it.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 import threading
 from collections import deque
@@ -58,6 +60,7 @@ class WorkPool:
 
     def submit(self, key: Hashable, job: Callable[[], None]) -> bool:
         """Queue `job` after any earlier job with the same key; False once shut down."""
+        job = functools.partial(contextvars.copy_context().run, job)  # keeps its workspace
         with self._lock:
             if self._closed:
                 return False

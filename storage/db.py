@@ -10,7 +10,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Both register their tables on SQLModel.metadata (models: Baton's; installations: Slack OAuth).
+from storage import installations, models  # noqa: F401
 
 
 def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine:
@@ -58,11 +59,11 @@ class Database:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
-        """Connect to `url` (nothing is created until `create_tables`)."""
+        """Connect to `url`; nothing is created (see storage.migrate, or `create_tables`)."""
         return cls(make_engine(url, **kwargs))
 
     def create_tables(self) -> None:
-        """Create missing tables (migrations come with the production-scale work)."""
+        """Create missing tables from the models (tests); `baton db upgrade` migrates real ones."""
         SQLModel.metadata.create_all(self.engine)
 
     @contextmanager

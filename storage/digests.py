@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,18 @@ from sqlalchemy import and_, delete, func, or_, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelDigest, DigestClaim, Draft, Feedback, Person, Request, utcnow
+from bot.domain.handoff import decision_title
+from storage import handoffs as handoff_store
+from storage.models import (
+    ChannelDigest,
+    DigestClaim,
+    Draft,
+    Feedback,
+    Handoff,
+    Person,
+    Request,
+    utcnow,
+)
 from storage.requests import request_title
 
 CLAIM_CHUNK = 500
@@ -23,6 +34,8 @@ def digest_people(session: Session) -> list[tuple[str, str]]:
         select(Request.team_id, Request.requester_id).where(Request.requester_id != "erased"),
         select(Feedback.team_id, Feedback.user_id),
         select(Person.team_id, Person.user_id),
+        # Someone handed a question may never have asked Baton for anything.
+        select(Handoff.team_id, Handoff.holder_id).where(Handoff.state == handoff_store.OPEN),
     )
     return [(team, user) for team, user in session.exec(statement).all()]  # type: ignore[call-overload]
 
@@ -279,6 +292,14 @@ def pending_for(
                     at=request.updated_at,
                 )
             )
+    # Questions handed to a person wait for them until they answer in the thread.
+    for handoff, request in handoff_store.live_decisions(session, people=people):
+        item = Pending.of(
+            "decision", request, message_ts=handoff.asked_ts, version=0, at=handoff.created_at
+        )
+        waiting[(request.team_id, handoff.holder_id)].append(
+            replace(item, title=decision_title(handoff.question))
+        )
     accepted_by: dict[int, tuple[Draft, Request, datetime, set[str]]] = {}
     if accepted_since is None:
         return waiting, []

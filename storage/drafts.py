@@ -85,6 +85,16 @@ def record_draft_message(
         )
 
 
+def draft_message_parts(session: Session, *, team_id: str, draft_id: int) -> list[str]:
+    """The ts of each Slack message already showing the draft, part 0 first."""
+    statement = (
+        select(DraftMessage.ts)
+        .where(DraftMessage.team_id == team_id, DraftMessage.draft_id == draft_id)
+        .order_by(col(DraftMessage.part))
+    )
+    return list(session.exec(statement).all())
+
+
 def find_draft_by_message(
     session: Session, *, team_id: str, channel_id: str, ts: str
 ) -> Draft | None:

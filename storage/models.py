@@ -30,6 +30,12 @@ class Request(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "channel_id", "message_ts", name="uq_request_message"),
         Index("ix_request_thread", "team_id", "channel_id", "thread_ts"),
+        # Usage limits count a person's and a workspace's recent requests on every mention;
+        # erasing a person and the Home tab find their requests.
+        Index("ix_request_requester", "team_id", "requester_id", "created_at"),
+        Index("ix_request_created", "team_id", "created_at"),
+        # Requests in flight (limits), and drafted or waiting for answers (digests).
+        Index("ix_request_state", "team_id", "state", "updated_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -37,7 +43,7 @@ class Request(SQLModel, table=True):
     channel_type: str = Field(max_length=16)
     message_ts: str = Field(max_length=32)
     thread_ts: str = Field(max_length=32)
-    requester_id: str = Field(max_length=32, index=True)
+    requester_id: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     state: str = Field(max_length=24)
     brief: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
@@ -69,7 +75,12 @@ class Draft(SQLModel, table=True):
     """One version of the answer to a request (v1, v2 …) and the messages that show it."""
 
     __tablename__ = "drafts"
-    __table_args__ = (UniqueConstraint("request_id", "version", name="uq_draft_version"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "version", name="uq_draft_version"),
+        # Usage limits count recent revisions per workspace and per person who asked.
+        Index("ix_draft_created", "team_id", "created_at"),
+        Index("ix_draft_asked_by", "team_id", "asked_by", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     request_id: int = Field(foreign_key="requests.id", index=True)
@@ -104,7 +115,13 @@ class Feedback(SQLModel, table=True):
     """One feedback event from one person: a reaction, a reply, an answer."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index("ix_feedback_person", "team_id", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_feedback_person", "team_id", "user_id", "created_at"),
+        # Every digest tick reads recent feedback across workspaces.
+        Index("ix_feedback_created", "created_at"),
+        # A deleted Slack message looks for the reply it was.
+        Index("ix_feedback_message", "team_id", "message_ts"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     user_id: str = Field(max_length=32)
@@ -117,6 +134,13 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     seconds_after_draft: float | None = None
     retracted_at: datetime | None = None
+    # A final_edit's measured changes (bot/domain/final_edit.EditDiff): numbers, no text.
+    edit_diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # option_chosen / option_passed: the option it is about (its text's traits teach style).
+    option_id: int | None = Field(default=None, foreign_key="draft_options.id")
+    # A reject's reason chip (bot/domain/style.RejectReason), and the words behind "other".
+    reason: str | None = Field(default=None, max_length=24)
+    reason_note: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Person(SQLModel, table=True):
@@ -167,3 +191,138 @@ class ChannelDigest(SQLModel, table=True):
     timezone: str = Field(max_length=64)  # the time zone of whoever set it
     set_by: str = Field(max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AssumptionCheck(SQLModel, table=True):
+    """Who said one of a brief's assumptions was right (confirmed) or wrong (corrected): the
+    brief's record of its assumptions, matched to later versions by the assumption's text."""
+
+    __tablename__ = "assumption_checks"
+    __table_args__ = (
+        # One confirmation (and one correction) per assumption per request, however many click.
+        UniqueConstraint(
+            "team_id", "request_id", "assumption_key", "verdict", name="uq_assumption_check"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    brief_version: int  # the version whose assumption it was
+    assumption: str = Field(sa_column=Column(Text, nullable=False))
+    assumption_key: str = Field(max_length=64)  # sha256 of the text: indexable where text is not
+    verdict: str = Field(max_length=8)  # right | wrong
+    user_id: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    """A piece of slow work (a brief and draft, a revision) that any replica may finish: the
+    process running it holds a lease and renews it; an expired lease lets another take over."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_job_due", "state", "lease_until"),
+        Index("ix_job_request", "team_id", "request_id", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    request_id: int = Field(foreign_key="requests.id")
+    kind: str = Field(max_length=24)  # brief_and_draft | reply | revise
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | running | done | failed
+    owner: str | None = Field(default=None, max_length=64)  # the process holding the lease
+    lease_until: datetime | None = None
+    attempts: int = 0
+    # The draft this job started, once it has: a rerun resumes it instead of posting anew.
+    draft_id: int | None = Field(default=None, foreign_key="drafts.id")
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChannelRulesVersion(SQLModel, table=True):
+    """One version of a channel's house rules (/baton channel), kept for good: the latest is
+    in force, the rest are the history of who changed them and when. All fields empty is a
+    clearing; a request uses the version in force when it was made."""
+
+    __tablename__ = "channel_rules"
+    __table_args__ = (
+        # Two people saving at once cannot both make version n: one of them is told to retry.
+        UniqueConstraint("team_id", "channel_id", "version", name="uq_channel_rules_version"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    version: int
+    audience: str = Field(default="", max_length=200)
+    style: str = Field(default="", max_length=500)
+    avoid: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    constraints: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=40)
+    changed_by: str = Field(max_length=32)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class Handoff(SQLModel, table=True):
+    """An open question of a brief handed to a person: one row per hand-off, numbered per
+    question (`turn`), so a re-assignment keeps the earlier one as history."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        # Two clicks at once cannot both hand the same question on: the second insert fails.
+        UniqueConstraint("team_id", "request_id", "question_key", "turn", name="uq_handoff_turn"),
+        # A person's open hand-offs (Home, digests) and a thread's (every reply in it).
+        Index("ix_handoff_holder", "team_id", "state", "holder_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    question_key: str = Field(max_length=16)  # bot/domain/handoff.question_key
+    turn: int
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    holder_id: str = Field(max_length=32)
+    assigned_by: str = Field(max_length=32)
+    state: str = Field(default="open", max_length=16)  # open | answered | reassigned
+    asked_ts: str | None = Field(default=None, max_length=32)  # Baton's message asking them
+    answer: str | None = Field(default=None, sa_column=Column(Text))
+    answer_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = None
+
+
+class OptionSet(SQLModel, table=True):
+    """Options A, B, C… Baton offered for a request, why, and which one was chosen."""
+
+    __tablename__ = "option_sets"
+    __table_args__ = (Index("ix_option_set_request", "team_id", "request_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    request_id: int = Field(foreign_key="requests.id")
+    source: str = Field(max_length=16)  # wording | button | habit
+    asked_by: str | None = Field(default=None, max_length=32)  # None for a habit
+    count: int
+    varies: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=300)  # why offered unasked (a habit)
+    state: str = Field(default="pending", max_length=16)  # pending | shown | chosen | failed
+    message_ts: str | None = Field(default=None, max_length=32)
+    chosen_label: str | None = Field(default=None, max_length=1)
+    chosen_by: str | None = Field(default=None, max_length=32)
+    chosen_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DraftOption(SQLModel, table=True):
+    """One option of a set; the chosen one becomes a draft (`draft_id`) the next version
+    is written from."""
+
+    __tablename__ = "draft_options"
+    __table_args__ = (UniqueConstraint("set_id", "label", name="uq_option_label"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    set_id: int = Field(foreign_key="option_sets.id", index=True)
+    label: str = Field(max_length=1)
+    approach: str = Field(max_length=100)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    draft_id: int | None = Field(default=None, foreign_key="drafts.id")
+    created_at: datetime = Field(default_factory=utcnow)

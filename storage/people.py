@@ -8,7 +8,17 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from storage.models import BriefVersion, Draft, DraftMessage, Feedback, Person, Request, utcnow
+from storage.models import (
+    AssumptionCheck,
+    BriefVersion,
+    Draft,
+    DraftMessage,
+    Feedback,
+    Job,
+    Person,
+    Request,
+    utcnow,
+)
 
 
 def get_person(session: Session, *, team_id: str, user_id: str) -> Person | None:
@@ -48,6 +58,12 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
     theirs = (col(Feedback.team_id) == team_id, col(Feedback.user_id) == user_id)
     feedback = session.exec(select(func.count()).select_from(Feedback).where(*theirs)).one()
     session.exec(delete(Feedback).where(*theirs))  # type: ignore[call-overload]
+    # Confirming or correcting an assumption is feedback too.
+    session.exec(  # type: ignore[call-overload]
+        delete(AssumptionCheck).where(
+            col(AssumptionCheck.team_id) == team_id, col(AssumptionCheck.user_id) == user_id
+        )
+    )
     mine = list(
         session.exec(
             select(Request).where(Request.team_id == team_id, Request.requester_id == user_id)
@@ -99,6 +115,9 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
 def _delete_request(session: Session, request: Request) -> None:
     team = request.team_id
     drafts_of = (col(Draft.team_id) == team, col(Draft.request_id) == request.id)
+    session.exec(  # type: ignore[call-overload]
+        delete(Job).where(col(Job.team_id) == team, col(Job.request_id) == request.id)
+    )
     draft_ids = list(session.exec(select(Draft.id).where(*drafts_of)).all())
     if draft_ids:
         session.exec(  # type: ignore[call-overload]
@@ -122,6 +141,11 @@ def _delete_request(session: Session, request: Request) -> None:
     session.exec(  # type: ignore[call-overload]
         delete(BriefVersion).where(
             col(BriefVersion.team_id) == team, col(BriefVersion.request_id) == request.id
+        )
+    )
+    session.exec(  # type: ignore[call-overload]
+        delete(AssumptionCheck).where(
+            col(AssumptionCheck.team_id) == team, col(AssumptionCheck.request_id) == request.id
         )
     )
     session.delete(request)

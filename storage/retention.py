@@ -9,7 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col
 
-from storage.models import BriefVersion, DigestClaim, Draft, EventClaim, Feedback, Request
+from storage.models import (
+    AssumptionCheck,
+    BriefVersion,
+    DigestClaim,
+    Draft,
+    EventClaim,
+    Feedback,
+    Job,
+    Request,
+)
 
 EXPIRED_TEXT = "[removed after the retention period]"
 # Slack retries an event for minutes, and Socket Mode replays within hours: a week is ample.
@@ -48,6 +57,10 @@ def expire_text(session: Session, *, before: datetime) -> Swept:
         .where(col(BriefVersion.created_at) < before)
         .returning(col(BriefVersion.id))
     ).all()
+    # Checks quote the brief's assumptions: they go with the briefs.
+    session.exec(  # type: ignore[call-overload]
+        delete(AssumptionCheck).where(col(AssumptionCheck.created_at) < before)
+    )
     drafts = session.exec(  # type: ignore[call-overload]
         update(Draft)
         .where(col(Draft.created_at) < before, col(Draft.text) != EXPIRED_TEXT)
@@ -66,7 +79,8 @@ def expire_text(session: Session, *, before: datetime) -> Swept:
 
 
 def expire_claims(session: Session, *, now: datetime) -> int:
-    """Drop event and digest claims too old for any retry or catch-up to meet them again."""
+    """Drop event and digest claims too old for any retry or catch-up to meet them again,
+    and finished jobs as old."""
     events = session.exec(  # type: ignore[call-overload]
         delete(EventClaim)
         .where(
@@ -81,4 +95,13 @@ def expire_claims(session: Session, *, now: datetime) -> int:
         .where(col(DigestClaim.claimed_at) < now - timedelta(days=DIGEST_CLAIM_DAYS))
         .returning(col(DigestClaim.period))
     ).all()
-    return len(events) + len(digests)
+    # Finished jobs are only a record of work done; unfinished ones are still someone's.
+    jobs = session.exec(  # type: ignore[call-overload]
+        delete(Job)
+        .where(
+            col(Job.updated_at) < now - timedelta(days=EVENT_CLAIM_DAYS),
+            col(Job.state).in_(("done", "failed")),
+        )
+        .returning(col(Job.id))
+    ).all()
+    return len(events) + len(digests) + len(jobs)

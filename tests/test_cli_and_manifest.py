@@ -78,6 +78,8 @@ def test_baton_run_serves_health_and_never_logs_the_token(tmp_path: Path) -> Non
             "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
+        migrated = baton(["db", "upgrade"], env, tmp_path)
+        assert migrated.returncode == 0, migrated.stderr
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
             env={**os.environ, **env},

@@ -46,6 +46,9 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
             "ANTHROPIC_BASE_URL": claude.url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, check=True
+        )
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
             env=env,

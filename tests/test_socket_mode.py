@@ -175,6 +175,9 @@ def test_baton_run_connects_in_socket_mode_and_stops_on_sigterm(tmp_path: Path) 
             "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, check=True
+        )
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
             env=env,

@@ -5,13 +5,18 @@ every query is keyed by it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.constants import ACTION_EDIT_BRIEF, ACTION_FORGET_CONFIRM, CALLBACK_PREFS
+from bot.fakes.claude import FakeClaude
+from bot.fakes.slack import FakeSlack
+from storage.db import Database
 from storage.models import (
     BriefVersion,
     ChannelDigest,
@@ -21,6 +26,7 @@ from storage.models import (
     Person,
     Request,
 )
+from tests.test_oauth import install, start
 from tests.world import ALICE, BOB, CHANNEL, World, block_texts, form_state, rows
 
 OTHER_TEAM = "T0002"
@@ -305,3 +311,35 @@ def test_scheduled_digests_keep_each_workspace_to_itself(world: World) -> None:
     # Bob's +1 in A is news for A's Alice, never for B's.
     assert all("Accepted since your last digest" not in text for text in second)
     assert "Apollo" not in str([c.body for c in world.claude.message_calls()[calls:]])
+
+
+@pytest.fixture
+def distribution(
+    database: Database, fake_slack: FakeSlack, fake_claude: FakeClaude
+) -> Iterator[World]:
+    """Baton in distribution mode (tests/test_oauth.py), installed nowhere yet."""
+    world = start(database, fake_slack, fake_claude)
+    try:
+        yield world
+    finally:
+        world.stop()
+
+
+def test_in_distribution_mode_b_is_answered_with_b_s_token_never_a_s(
+    distribution: World,
+) -> None:
+    """Both workspaces installed through OAuth: B's mention, Home tab and digest go out with
+    B's own token only, and show B's work only."""
+    world = distribution
+    token_a = install(world, team_a(world))
+    token_b = install(world, OTHER_TEAM)
+    apollo = world.mention(APOLLO)
+    world.wait_for_drafts(apollo, 1)
+    before = len(world.slack.calls)
+    borealis = seed_workspace_b(world)
+    home_b = published_home(world, ALICE, team_id=OTHER_TEAM)
+    digest_b = digest_now(world, ALICE, team_id=OTHER_TEAM)
+    made = world.slack.calls[before:]
+    assert made and {c.token for c in made} == {token_b} and token_a != token_b
+    assert "Borealis" in home_b and f"thread_ts={borealis}" in home_b and "Apollo" not in home_b
+    assert "Borealis" in digest_b and "Apollo" not in digest_b

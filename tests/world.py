@@ -92,13 +92,15 @@ class World:
             claude.responder = lambda request: FakeReply(text=scripted_draft(request))
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token=slack.bot_token,
-            slack_signing_secret=slack.signing_secret,
-            slack_api_url=slack.api_url,
-            anthropic_api_key=claude.api_key if with_model else None,
-            anthropic_base_url=claude.url,
-            database_url="sqlite://",  # unused: the fixture's database is passed in
-            **overrides,
+            **{
+                "slack_bot_token": slack.bot_token,  # distribution mode overrides it with None
+                "slack_signing_secret": slack.signing_secret,
+                "slack_api_url": slack.api_url,
+                "anthropic_api_key": claude.api_key if with_model else None,
+                "anthropic_base_url": claude.url,
+                "database_url": "sqlite://",  # unused: the fixture's database is passed in
+                **overrides,
+            },
         )
         app = create_app(settings, db=database)
         # Tests should not wait seconds between Baton's own model retries.
@@ -129,6 +131,7 @@ class World:
         self.thread.join(timeout=5)
         self.app.listeners.shutdown(wait=True)
         self.app.work.shutdown(wait=True)
+        self.app.jobs.stop()
         self.app.degraded.stop()
         if self.app.claude is not None:
             self.app.claude.close()

@@ -35,7 +35,7 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 class DigestItem:
     """One line of a digest, from one channel."""
 
-    kind: str  # "draft" (to judge) | "questions" (to answer) | "accepted"
+    kind: str  # "draft" (to judge) | "questions" (to answer) | "decision" | "accepted"
     channel_id: str
     title: str
     url: str
@@ -44,6 +44,7 @@ class DigestItem:
 
 
 SECTIONS = (
+    ("decision", "Needs your decision"),  # questions handed to the person (bot/domain/handoff.py)
     ("draft", "Drafts waiting for your judgement"),
     ("questions", "Briefs with questions for you"),
     ("accepted", "Accepted since your last digest"),

@@ -47,6 +47,12 @@ class Revision(StrEnum):
     MORE_DETAIL = "more_detail"
     RETRY = "retry"
     EDITED = "edited"
+    CORRECTED = "corrected"  # a person said one of the brief's assumptions was wrong
+    ANSWERED = "answered"  # the people holding the brief's open questions answered them
+    # A chosen option, stored as the draft it became (no model call writes it)…
+    OPTION = "option"
+    # …and the version written from it: the chosen option is the previous draft.
+    CHOSEN = "chosen"
 
 
 _REVISION_ASKS = {
@@ -55,6 +61,18 @@ _REVISION_ASKS = {
     Revision.MORE_DETAIL: "Make it more detailed: expand the key points with specifics.",
     Revision.RETRY: "Write the draft.",
     Revision.EDITED: "The requester edited the brief above. Write the draft from it.",
+    Revision.CHOSEN: (
+        "A person chose this option (your previous draft) from several. Write it out as the "
+        "draft: keep its approach, tone and angle, and make it complete for the brief."
+    ),
+    Revision.CORRECTED: (
+        "A person corrected one of the brief's assumptions: what is true instead is now the "
+        "brief's last constraint. Rewrite the draft so it holds; keep what does not depend on it."
+    ),
+    Revision.ANSWERED: (
+        "People answered the brief's open questions: the answers are now among its constraints "
+        "(question → answer). Revise the draft so it uses them; keep what does not depend on them."
+    ),
 }
 
 
@@ -75,14 +93,21 @@ def quote(tag: str, text: str, *, limit: int = MAX_QUOTED_CHARS) -> str:
 
 
 def brief_prompt(
-    request_text: str, answers: list[str] | None = None, *, left_out: str | None = None
+    request_text: str,
+    answers: list[str] | None = None,
+    *,
+    left_out: str | None = None,
+    channel_rules: str | None = None,
 ) -> Prompt:
     """Ask for the brief of a request, with any answers the requester gave to open questions
-    (`left_out` says what was trimmed to fit, so the brief can list it as an assumption)."""
+    (`left_out` says what was trimmed to fit, so the brief can list it as an assumption;
+    `channel_rules` is the channel's house rules, quoted by bot/domain/house_rules.py)."""
     parts = [quote("request", request_text)]
     if answers:
         joined = "\n\n".join(answers)
         parts.append("The requester answered your earlier questions:\n" + quote("answers", joined))
+    if channel_rules:
+        parts.append(channel_rules)
     if left_out:
         parts.append(f"Note from Baton, not from the requester: {left_out}")
     parts.append(f"Record the brief with {BRIEF_TOOL_NAME}.")
@@ -105,8 +130,10 @@ def draft_prompt(
     revision: Revision = Revision.FIRST,
     previous_draft: str | None = None,
     reply: str | None = None,
+    channel_rules: str | None = None,
 ) -> Prompt:
-    """Ask for a draft (or a revision) of the brief, in the requester's learned style."""
+    """Ask for a draft (or a revision) of the brief, in the requester's learned style and the
+    channel's house rules (`channel_rules`, quoted by bot/domain/house_rules.py)."""
     system = DRAFT_SYSTEM
     if style:
         lines = "\n".join(f"- {line}" for line in style)
@@ -114,6 +141,8 @@ def draft_prompt(
     # ensure_ascii=False: Claude should read Arabic or emoji, not \uXXXX escapes.
     brief_json = json.dumps(brief.model_dump(exclude={"actionable"}), indent=1, ensure_ascii=False)
     parts = [f"The brief:\n{quote('brief', brief_json)}"]
+    if channel_rules:
+        parts.append(channel_rules)
     if previous_draft is not None and revision is not Revision.FIRST:
         parts.append("Your previous draft:\n" + quote("previous_draft", previous_draft))
     if revision is Revision.REPLY and reply:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
+from bot.constants import ACTION_EDIT_BRIEF, ACTION_FINALISE, ACTION_OPTIONS, ACTION_RETRY
+from bot.domain.assumptions import AssumptionRef, assumption_rows, open_refs
 from bot.domain.brief import Brief
 
 Block = dict[str, Any]
@@ -16,6 +18,7 @@ Block = dict[str, Any]
 SECTION_LIMIT = 3_000
 DRAFT_PART_LIMIT = 11_000
 FALLBACK_TEXT_LIMIT = 300
+FOOTER_ASSUMPTIONS = 3  # a draft's footer lists (with buttons) this many; the brief has all
 
 STEERING_HINT = (
     "React :+1: good · :-1: off the mark · :repeat: another take · :scissors: shorter · "
@@ -85,8 +88,20 @@ def _bullets(items: list[str]) -> str:
     return "\n".join(f"• {escape_mrkdwn(item)}" for item in items)
 
 
-def brief_blocks(brief: Brief, *, request_id: int, version: int, drafting: bool) -> list[Block]:
-    """The brief as Baton understood it, with an Edit button."""
+def brief_blocks(
+    brief: Brief,
+    *,
+    request_id: int,
+    version: int,
+    drafting: bool,
+    confirmed: Mapping[str, str] | None = None,
+    questions: list[Block] | None = None,
+    rules: list[Block] | None = None,
+) -> list[Block]:
+    """The brief as Baton understood it, with an Edit button; each assumption not yet
+    `confirmed` (text -> who confirmed it) has Right / Wrong buttons. `questions` replaces
+    the plain list of open questions (hand-offs, bot/domain/handoff.py); `rules` is the
+    channel's "from channel rules" section (bot/domain/house_rules.py)."""
     title = "Brief" if version <= 1 else f"Brief (v{version})"
     lines = [
         f"*{title}*",
@@ -100,8 +115,16 @@ def brief_blocks(brief: Brief, *, request_id: int, version: int, drafting: bool)
         ("Assumptions", brief.assumptions),
         ("Open questions", brief.open_questions),
     ):
-        if items:
+        if label == "Assumptions":
+            blocks += assumption_blocks(
+                brief.assumptions, request_id=request_id, version=version, confirmed=confirmed
+            )
+        elif label == "Open questions" and questions is not None:
+            blocks += questions
+        elif items:
             blocks.append(_section(f"*{label}*\n{_bullets(items)}"))
+        if label == "Constraints":
+            blocks += rules or []
     status = f"Confidence: {brief.confidence}"
     if brief.confidence_reason:
         status += f" ({escape_mrkdwn(brief.confidence_reason)})"
@@ -118,11 +141,45 @@ def brief_blocks(brief: Brief, *, request_id: int, version: int, drafting: bool)
                     "action_id": ACTION_EDIT_BRIEF,
                     "text": {"type": "plain_text", "text": "Edit brief"},
                     "value": str(request_id),
-                }
+                },
+                # Options A, B, C for this brief, to choose from (bot/options.py).
+                *(
+                    [
+                        {
+                            "type": "button",
+                            "action_id": ACTION_OPTIONS,
+                            "text": {"type": "plain_text", "text": "Options"},
+                            "value": str(request_id),
+                        }
+                    ]
+                    if brief.actionable
+                    else []
+                ),
             ],
         }
     )
     return blocks
+
+
+def assumption_blocks(
+    assumptions: list[str],
+    *,
+    request_id: int,
+    version: int,
+    confirmed: Mapping[str, str] | None,
+) -> list[Block]:
+    """The brief's assumptions: confirmed ones say by whom; the rest are questions."""
+    if not assumptions:
+        return []
+    confirmed = confirmed or {}
+    refs = open_refs(assumptions, request_id=request_id, version=version, confirmed=confirmed)
+    lines = []
+    for item in assumptions:
+        who = confirmed.get(item)
+        mark = f" · ✓ confirmed by <@{who}>" if who and who.isalnum() else ""
+        lines.append(f"• {escape_mrkdwn(item)}{mark}")
+    title = "*Assumptions*" + (" · right or wrong? Tell me with the buttons" if refs else "")
+    return [_section(title + "\n" + "\n".join(lines)), *assumption_rows(refs)]
 
 
 def questions_blocks(brief: Brief, *, requester_id: str) -> list[Block]:
@@ -148,6 +205,9 @@ class DraftFooter:
     word_limit: int | None
     words: int
     truncated: bool = False
+    # Right / Wrong buttons for the assumptions listed, and the draft Finalise edits.
+    assumption_refs: tuple[AssumptionRef, ...] = ()
+    draft_id: int | None = None
 
 
 def footer_lines(footer: DraftFooter) -> list[str]:
@@ -159,8 +219,8 @@ def footer_lines(footer: DraftFooter) -> list[str]:
     if footer.truncated:
         lines.append(":warning: Claude stopped at its length cap: the end may be missing.")
     if footer.assumptions:
-        shown = "; ".join(escape_mrkdwn(item) for item in footer.assumptions[:3])
-        more = len(footer.assumptions) - 3
+        shown = "; ".join(escape_mrkdwn(item) for item in footer.assumptions[:FOOTER_ASSUMPTIONS])
+        more = len(footer.assumptions) - FOOTER_ASSUMPTIONS
         lines.append(f"Rests on: {shown}" + (f" (+{more} more in the brief)" if more > 0 else ""))
     if footer.word_limit is not None:
         verdict = "within" if footer.words <= footer.word_limit else "over"
@@ -194,7 +254,26 @@ def draft_blocks(
     if footer is not None:
         blocks.append({"type": "divider"})
         blocks.append(_context(*footer_lines(footer)))
+        blocks += assumption_rows(footer.assumption_refs[:FOOTER_ASSUMPTIONS])
+        if footer.draft_id is not None:
+            blocks.append(finalise_row(footer.draft_id))
     return blocks
+
+
+def finalise_row(draft_id: int) -> Block:
+    """The Finalise button under a finished draft: the person edits it into the final."""
+    return {
+        "type": "actions",
+        "block_id": "draft_finalise",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACTION_FINALISE,
+                "text": {"type": "plain_text", "text": "Finalise"},
+                "value": str(draft_id),
+            }
+        ],
+    }
 
 
 def split_text(text: str, limit: int = DRAFT_PART_LIMIT) -> list[str]:

@@ -14,7 +14,19 @@ to (negative = short / light / casual / prose, positive = long / thorough / form
 * an accepted draft votes weakly (``ACCEPT_VOTE``) for its own traits where they are clear;
 * a rejected draft votes more weakly (``REJECT_VOTE``) against its clear traits, because a
   rejection is more often about content than style;
-* redo and answers carry no style signal.
+* redo and answers carry no style signal;
+* picking one of several options votes for the chosen option's clear traits at ``CHOSEN_VOTE``
+  (between an accept and an explicit ask: what people pick says more than what they
+  thumbs-up) and weakly (``PASSED_VOTE``) against each option passed over; length is left out,
+  since Baton asked for every option to be short;
+* a thumbs-down with a reason (:class:`RejectReason`) votes what the reason says, at full
+  strength, instead of the weak vote against the draft's traits: "too long" short, "too short"
+  long, "wrong tone" away from the draft's measured formality (half strength when the draft's
+  tone was only faintly formal or casual), "other" as its words read
+  (:func:`directives_from_reply`); "wrong facts" and "missed the point" carry no style signal;
+* a person's own edit of a draft (Finalise, :class:`EditSignal`) is the strongest signal: it
+  votes on what the edit measurably changed (cutting 25% or more of the length votes short at
+  full strength) and the event weighs ``EDIT_WEIGHT`` times as much as any other.
 
 Per dimension, only the events that speak to it count, newest first, at most ``WINDOW`` of them.
 Event ``i`` (0 = newest) gets weight ``0.5 ** (i / POSITION_HALF_LIFE) * 0.5 ** (age_days /
@@ -53,14 +65,17 @@ __all__ = [
     "DIMENSION_VALUES",
     "Dimension",
     "DraftTraits",
+    "EditSignal",
     "FeedbackKind",
     "FeedbackSignal",
+    "RejectReason",
     "StyleProfile",
     "StyleValue",
     "adaptation_note",
     "directives_from_reply",
     "learn_style",
     "measure_draft",
+    "reason_votes",
     "signals_from",
     "style_instructions",
 ]
@@ -76,6 +91,21 @@ class FeedbackKind(StrEnum):
     MORE_DETAIL = "more_detail"  # mag
     REPLY = "reply"  # a thread reply asking for a revision (text in reply_text)
     ANSWER = "answer"  # a reply answering Baton's open questions (no style signal)
+    FINAL_EDIT = "final_edit"  # the person's own final version of a draft (Finalise)
+    OPTIONS_ASKED = "options_asked"  # asked for options (in the request, or the Options button)
+    OPTION_CHOSEN = "option_chosen"  # picked one of Baton's options (traits of the pick)
+    OPTION_PASSED = "option_passed"  # an option passed over when another was picked
+
+
+class RejectReason(StrEnum):
+    """Why a person gave a draft a thumbs-down (the reason chips)."""
+
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    WRONG_TONE = "wrong_tone"
+    WRONG_FACTS = "wrong_facts"
+    MISSED_POINT = "missed_point"
+    OTHER = "other"  # with the person's own words
 
 
 class Dimension(StrEnum):
@@ -111,6 +141,9 @@ THRESHOLD = 0.08  # |lean| above this picks the non-neutral value
 MIN_SUPPORT = 0.75
 ACCEPT_VOTE = 0.5  # an accepted draft is a weaker vote than an explicit ask
 REJECT_VOTE = 0.25  # a rejection is mostly about content, so weaker still
+CHOSEN_VOTE = 0.75  # picking an option: more than an accept, less than an explicit ask
+PASSED_VOTE = 0.25  # each option passed over, like a rejection: weakly against its traits
+REASON_VOTE = 1.0  # a reason chip names what was wrong, as explicitly as an ask
 
 # Thresholds for "clear" draft traits that an accept/reject can vote on.
 SHORT_WORDS = 120
@@ -118,6 +151,18 @@ LONG_WORDS = 350
 BULLET_LINES = 3
 PROSE_MIN_WORDS = 60
 CLEAR_FORMALITY = 0.3
+
+# A person's own edit (Finalise) outweighs any other event: what people do to a draft says
+# more than what they ask for. Changes smaller than the "some" thresholds say nothing.
+EDIT_WEIGHT = 2.0
+EDIT_CUT_FULL = 0.25  # cutting (or adding) a quarter of the words votes at full strength
+EDIT_CUT_SOME = 0.10
+EDIT_FORMALITY_FULL = 0.3  # a formality shift (measure_draft's scale) at full strength
+EDIT_FORMALITY_SOME = 0.15
+EDIT_SENTENCES = 2  # sentences cut (or added) along with the length: a vote on detail
+# Tone is in the words a person writes: a pure cut shortens sentences, which measure_draft
+# reads as casual, yet says nothing about tone.
+EDIT_TONE_WORDS = 3
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -133,6 +178,19 @@ class DraftTraits:
 
 
 @dataclass(frozen=True)
+class EditSignal:
+    """What a person's own edit of a draft changed (measured by bot/domain/final_edit.py)."""
+
+    length_ratio: float  # the final's words over the draft's (0.6 = cut 40%)
+    sentences_cut: int
+    sentences_added: int
+    formality_shift: float  # final minus draft, on measure_draft's -1..+1 scale
+    bullets_before: int
+    bullets_after: int
+    words_written: int = 0  # words the person put in (replacing Baton's or new)
+
+
+@dataclass(frozen=True)
 class FeedbackSignal:
     """One stored feedback event, as the domain sees it."""
 
@@ -140,6 +198,9 @@ class FeedbackSignal:
     at: datetime  # timezone-aware UTC
     reply_text: str | None = None
     draft: DraftTraits | None = None  # traits of the draft the feedback was on
+    edit: EditSignal | None = None  # for FINAL_EDIT: what the person's edit changed
+    reason: RejectReason | None = None  # for REJECT: the reason chip the person picked
+    reason_note: str | None = None  # for RejectReason.OTHER: their words
 
 
 @dataclass(frozen=True)
@@ -396,9 +457,58 @@ def _trait_votes(draft: DraftTraits) -> dict[Dimension, float]:
     return votes
 
 
+def _graded(change: float, full: float, some: float) -> float:
+    """A vote for a measured change: full strength past `full`, half past `some`, else 0."""
+    size = 1.0 if abs(change) >= full else 0.5 if abs(change) >= some else 0.0
+    return size if change > 0 else -size
+
+
+def _edit_votes(edit: EditSignal) -> dict[Dimension, float]:
+    """Votes for what a person's own edit changed; unchanged dimensions are left out."""
+    change = edit.length_ratio - 1.0
+    votes = {_L: _graded(change, EDIT_CUT_FULL, EDIT_CUT_SOME)}
+    if edit.words_written >= EDIT_TONE_WORDS:
+        votes[_F] = _graded(edit.formality_shift, EDIT_FORMALITY_FULL, EDIT_FORMALITY_SOME)
+    if edit.sentences_cut >= EDIT_SENTENCES and change <= -EDIT_CUT_SOME:
+        votes[_D] = -0.5
+    elif edit.sentences_added >= EDIT_SENTENCES and change >= EDIT_CUT_SOME:
+        votes[_D] = 0.5
+    if edit.bullets_before < BULLET_LINES <= edit.bullets_after:
+        votes[_FMT] = 1.0
+    elif edit.bullets_before >= BULLET_LINES and edit.bullets_after == 0:
+        votes[_FMT] = -1.0
+    return {d: v for d, v in votes.items() if v != 0.0}
+
+
+def _option_trait_votes(option: DraftTraits) -> dict[Dimension, float]:
+    """An option's clear traits, length aside: every option is short because Baton asked."""
+    return {d: v for d, v in _trait_votes(option).items() if d is not _L}
+
+
+def reason_votes(
+    reason: RejectReason, draft: DraftTraits | None, note: str | None = None
+) -> dict[Dimension, float]:
+    """What a thumbs-down's reason says about each dimension."""
+    match reason:
+        case RejectReason.TOO_LONG:
+            return {_L: -REASON_VOTE}
+        case RejectReason.TOO_SHORT:
+            return {_L: REASON_VOTE}
+        case RejectReason.WRONG_TONE if draft is not None and draft.formality != 0.0:
+            # Away from the tone the draft had; a faint tone says less about which way.
+            strength = REASON_VOTE if abs(draft.formality) >= CLEAR_FORMALITY else REASON_VOTE / 2
+            return {_F: -strength if draft.formality > 0 else strength}
+        case RejectReason.OTHER if note:
+            return directives_from_reply(note)
+        case _:
+            return {}
+
+
 def signals_from(signal: FeedbackSignal) -> dict[Dimension, float]:
     """What one feedback event says about each dimension, as votes in [-1, 1]."""
     match signal.kind:
+        case FeedbackKind.FINAL_EDIT if signal.edit is not None:
+            return _edit_votes(signal.edit)
         case FeedbackKind.SHORTER:
             return {_L: -1.0, _D: -0.3}
         case FeedbackKind.MORE_DETAIL:
@@ -407,8 +517,14 @@ def signals_from(signal: FeedbackSignal) -> dict[Dimension, float]:
             return directives_from_reply(signal.reply_text or "")
         case FeedbackKind.ACCEPT if signal.draft is not None:
             return {d: ACCEPT_VOTE * v for d, v in _trait_votes(signal.draft).items()}
+        case FeedbackKind.REJECT if signal.reason is not None:
+            return reason_votes(signal.reason, signal.draft, signal.reason_note)
         case FeedbackKind.REJECT if signal.draft is not None:
             return {d: -REJECT_VOTE * v for d, v in _trait_votes(signal.draft).items()}
+        case FeedbackKind.OPTION_CHOSEN if signal.draft is not None:
+            return {d: CHOSEN_VOTE * v for d, v in _option_trait_votes(signal.draft).items()}
+        case FeedbackKind.OPTION_PASSED if signal.draft is not None:
+            return {d: -PASSED_VOTE * v for d, v in _option_trait_votes(signal.draft).items()}
         case _:
             return {}
 
@@ -421,6 +537,7 @@ class _Vote:
     kind: FeedbackKind
     vote: float
     weight: float
+    edit: EditSignal | None = None  # the edit behind a FINAL_EDIT vote, for its reason
 
 
 def _aware(at: datetime) -> datetime:
@@ -439,12 +556,14 @@ def _votes_by_dimension(
     for _, signal in ordered:
         age_days = max(0.0, (now - _aware(signal.at)).total_seconds() / 86400.0)
         age_weight = 0.5 ** (age_days / AGE_HALF_LIFE_DAYS)
+        if signal.kind is FeedbackKind.FINAL_EDIT:
+            age_weight *= EDIT_WEIGHT
         for dim, vote in signals_from(signal).items():
             votes = out[dim]
             if vote == 0.0 or len(votes) >= WINDOW:
                 continue
             position_weight = 0.5 ** (len(votes) / POSITION_HALF_LIFE)
-            votes.append(_Vote(signal.kind, vote, position_weight * age_weight))
+            votes.append(_Vote(signal.kind, vote, position_weight * age_weight, signal.edit))
     return out
 
 
@@ -469,11 +588,45 @@ _TRAIT_ADJECTIVE: dict[tuple[Dimension, int], str] = {
     (_F, 1): "formal",
     (_FMT, -1): "prose",
     (_FMT, 1): "bulleted",
+    # Only a thumbs-down's "other" reason in the person's words can speak to detail.
+    (_D, -1): "light",
+    (_D, 1): "detailed",
 }
 
 
 def _group(kind: FeedbackKind) -> str:
     return "asked" if kind in _ASKED_KINDS else kind.value
+
+
+def _edit_reason(dim: Dimension, sign: int, edits: list[_Vote], considered: int) -> str:
+    """What the person's own edits did, in Baton's words: "you cut about 40% of my last draft"."""
+    k = len(edits)
+    if considered == 1:
+        which = "my last draft"
+    elif k == considered:
+        which = f"my last {considered} drafts"
+    else:
+        which = f"{k} of my last {considered} drafts"
+    ratios = [v.edit.length_ratio for v in edits if v.edit is not None]
+    change = abs(sum(ratios) / len(ratios) - 1.0) if ratios else 0.0
+    about = f"about {max(5, round(change * 20) * 5)}%"  # to the nearest 5%: it is an estimate
+    match dim, sign:
+        case (Dimension.LENGTH, -1):
+            return f"you cut {about} of {which}"
+        case (Dimension.LENGTH, _):
+            return f"you lengthened {which} by {about}"
+        case (Dimension.DETAIL, -1):
+            return f"you cut sentences from {which}"
+        case (Dimension.DETAIL, _):
+            return f"you added to {which}"
+        case (Dimension.FORMALITY, -1):
+            return f"you made {which} more casual"
+        case (Dimension.FORMALITY, _):
+            return f"you made {which} more formal"
+        case (_, -1):
+            return f"you turned {which} into prose"
+        case _:
+            return f"you turned {which} into bullets"
 
 
 def _reason(dim: Dimension, sign: int, support: list[_Vote], considered: int) -> str:
@@ -486,6 +639,9 @@ def _reason(dim: Dimension, sign: int, support: list[_Vote], considered: int) ->
         count_by_group[g] = count_by_group.get(g, 0) + 1
     group = max(weight_by_group, key=lambda g: (weight_by_group[g], count_by_group[g]))
     k = count_by_group[group]
+    if group == FeedbackKind.FINAL_EDIT.value:
+        edits = [v for v in support if v.kind is FeedbackKind.FINAL_EDIT]
+        return _edit_reason(dim, sign, edits, considered)
     of_last = "your last draft" if considered == 1 else f"{k} of your last {considered} drafts"
     if group == "asked":
         phrase = _ASKED_PHRASE[(dim, sign)]
@@ -498,6 +654,16 @@ def _reason(dim: Dimension, sign: int, support: list[_Vote], considered: int) ->
         if considered == 1:
             return f"you accepted a {adjective} draft"
         return f"you accepted {adjective} drafts {k} of the last {considered} times"
+    if group == FeedbackKind.OPTION_CHOSEN.value:
+        adjective = _TRAIT_ADJECTIVE[(dim, sign)]
+        if k == 1:
+            return f"you picked a {adjective} option"
+        return f"you picked {adjective} options {k} of the last {considered} times"
+    if group == FeedbackKind.OPTION_PASSED.value:
+        adjective = _TRAIT_ADJECTIVE[(dim, -sign)]
+        if k == 1:
+            return f"you passed over a {adjective} option"
+        return f"you passed over {adjective} options {k} of the last {considered} times"
     adjective = _TRAIT_ADJECTIVE[(dim, -sign)]
     if considered == 1:
         return f"you turned down a {adjective} draft"

@@ -18,6 +18,7 @@ from bot.constants import (
     SLASH_COMMAND,
 )
 from bot.domain.brief import Brief
+from bot.domain.handoff import DECISION_KIND, decision_blocks
 from bot.domain.render import Block, escape_mrkdwn
 from bot.domain.style import Dimension, StyleProfile, StyleValue
 
@@ -350,9 +351,11 @@ def digest_blocks(items: list[WaitingLink]) -> list[Block]:
     """The person's digest: what waits for them, oldest first."""
     if not items:
         return [_section("Nothing waits for you right now. :sparkles:")]
+    rest = [item for item in items if item.kind != DECISION_KIND]
     return [
         {"type": "header", "text": _plain("Waiting for you")},
-        _section(_waiting_lines(items)),
+        *decision_blocks([(i.title, i.url) for i in items if i.kind == DECISION_KIND]),
+        *([_section(_waiting_lines(rest))] if rest else []),
     ]
 
 
@@ -366,7 +369,9 @@ def home_view(
 ) -> Block:
     """The Home tab: what waits, what Baton learned (and why), and the partnership record."""
     blocks: list[Block] = [{"type": "header", "text": _plain("Baton")}]
-    blocks.append(_section("*Waiting for you*\n" + (_waiting_lines(items) or "Nothing right now.")))
+    blocks += decision_blocks([(i.title, i.url) for i in items if i.kind == DECISION_KIND])
+    rest = [item for item in items if item.kind != DECISION_KIND]
+    blocks.append(_section("*Waiting for you*\n" + (_waiting_lines(rest) or "Nothing right now.")))
     blocks.append({"type": "divider"})
     blocks.append(_section("*Your style*"))
     for value in profile.values():

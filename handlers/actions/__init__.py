@@ -23,6 +23,7 @@ from bot.domain.views import brief_from_form, edit_brief_modal
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
+from handlers.actions import assumptions, channel_rules, finalise, handoffs
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,10 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
     app.action(ACTION_RESET_ALL)(on_reset)
     app.action(ACTION_FORGET_CONFIRM)(on_forget)
     app.action(ACTION_FORGET_CANCEL)(on_forget_cancel)
+    assumptions.register(app, baton)
+    finalise.register(app, baton)
+    channel_rules.register(app, baton)
+    handoffs.register(app, baton)
 
 
 def _quietly(work: Any) -> None:

@@ -11,15 +11,14 @@ from bot.constants import SLASH_COMMAND
 from bot.digests import DigestRunner
 from bot.domain.digest import describe_schedule, parse_channel_schedule
 from bot.domain.views import forget_confirm_blocks, help_blocks
+from bot.house_rules import DM_MESSAGE, is_dm
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
 
 logger = logging.getLogger(__name__)
 
-NOT_YET = {
-    "channel": "Channel house rules aren't available yet.",
-}
+NOT_YET: dict[str, str] = {}  # subcommands listed in help before they work: none now
 
 
 def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRunner) -> None:
@@ -67,6 +66,8 @@ def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRu
                 ),
                 response_type="ephemeral",
             )
+        elif word == "channel":
+            open_channel_rules(ack, respond, baton, command)
         elif word == "forget-me":
             ack(blocks=forget_confirm_blocks(), text="Erase your data?", response_type="ephemeral")
         elif word in NOT_YET:
@@ -76,6 +77,23 @@ def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRu
             ack(blocks=help_blocks(problem), text=problem, response_type="ephemeral")
 
     app.command(SLASH_COMMAND)(on_command)
+
+
+def open_channel_rules(ack: Ack, respond: Respond, baton: Baton, command: dict[str, Any]) -> None:
+    """`/baton channel`: the channel's house rules in a modal, for its members; a DM has none."""
+    channel_id = str(command.get("channel_id", ""))
+    if is_dm(channel_id, str(command.get("channel_name", ""))):
+        ack(text=DM_MESSAGE, response_type="ephemeral")
+        return
+    ack()
+    problem = baton.house_rules.open_modal(
+        team_id=str(command.get("team_id", "")),
+        channel_id=channel_id,
+        user_id=str(command.get("user_id", "")),
+        trigger_id=str(command.get("trigger_id", "")),
+    )
+    if problem:
+        respond(text=problem, response_type="ephemeral")
 
 
 def _tell_on_failure(respond: Respond, work: Any) -> None:

@@ -20,7 +20,9 @@ def register(app: App, baton: Baton, preferences: Preferences, degraded: Degrade
     """Wire the event listeners."""
 
     def on_message(body: dict[str, Any]) -> None:
-        message = parse_message(body, bot_user_id=baton.bot_user_id)
+        # Baton's own user differs per workspace in distribution mode.
+        bot_user_id = baton.slack.bot_user_id
+        message = parse_message(body, bot_user_id=bot_user_id) if bot_user_id else None
         if message is not None:
             degraded.run_event(
                 f"message {message.channel_id}/{message.ts}",

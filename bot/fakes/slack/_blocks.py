@@ -13,6 +13,7 @@ from typing import Any
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 MARKDOWN_TOTAL_LIMIT = 12_000
+INPUT_LIMIT = 3_000  # a plain_text_input holds at most this many characters
 
 BLOCK_TYPES = frozenset(
     {
@@ -81,6 +82,32 @@ class _Validator:
             self.max_len(element.get("url"), 3000, f"{pointer}/url")
             if "style" in element and element["style"] not in BUTTON_STYLES:
                 self.fail(f"must be one of [{', '.join(BUTTON_STYLES)}]", f"{pointer}/style")
+        elif element["type"] == "plain_text_input":
+            self.text_input(element, pointer)
+        elif element["type"] == "users_select":
+            self.users_select(element, pointer)
+
+    def users_select(self, element: dict[str, Any], pointer: str) -> None:
+        if "placeholder" in element:
+            self.text_object(
+                element["placeholder"], f"{pointer}/placeholder", limit=150, types=("plain_text",)
+            )
+        initial = element.get("initial_user")
+        if initial is not None and (not isinstance(initial, str) or not initial):
+            self.fail("must be a non-empty string", f"{pointer}/initial_user")
+
+    def text_input(self, element: dict[str, Any], pointer: str) -> None:
+        most = element.get("max_length", INPUT_LIMIT)
+        for key in ("max_length", "min_length"):
+            value = element.get(key)
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= INPUT_LIMIT):
+                self.fail(f"must be less than or equal to {INPUT_LIMIT}", f"{pointer}/{key}")
+        if isinstance(most, int):
+            self.max_len(element.get("initial_value"), most, f"{pointer}/initial_value")
+        if "placeholder" in element:
+            self.text_object(
+                element["placeholder"], f"{pointer}/placeholder", limit=150, types=("plain_text",)
+            )
 
     def elements(self, block: dict[str, Any], pointer: str, *, most: int) -> list[Any]:
         items = block.get("elements")
@@ -250,6 +277,27 @@ def find_button(
             if (
                 isinstance(element, dict)
                 and element.get("type") == "button"
+                and element.get("action_id") == action_id
+            ):
+                return block, element
+    return None
+
+
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, kind: str, block_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The (block, element) of type ``kind`` with ``action_id`` (in ``block_id``, if given):
+    in an actions block, or a section's accessory."""
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        candidates = [*(block.get("elements") or []), block.get("accessory") or {}]
+        for element in candidates:
+            if (
+                isinstance(element, dict)
+                and element.get("type") == kind
                 and element.get("action_id") == action_id
             ):
                 return block, element

@@ -33,9 +33,15 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.fakes._polling import wait_for
-from bot.fakes.slack._blocks import MESSAGE_BLOCK_LIMIT, find_button, validate_blocks
+from bot.fakes.slack._blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    find_button,
+    find_element,
+    validate_blocks,
+)
 from bot.fakes.slack._http import Server, parse_params, pop_token, post
 from bot.fakes.slack._models import Call, Delivery, Message, next_id, next_ts
+from bot.fakes.slack._oauth import OAUTH_METHOD, OAuthApps
 from bot.fakes.slack._socket import SocketMode, SocketServer
 from bot.fakes.slack._ui import SlackUi
 from bot.fakes.slack._web_api import ApiError, Channel, WebApi, truthy, with_block_ids
@@ -44,7 +50,7 @@ T = TypeVar("T")
 
 # The one Web API method that takes the app-level (xapp-) token instead of the bot token.
 APP_TOKEN_METHOD = "apps.connections.open"
-_METHOD = re.compile(r"[A-Za-z]+(?:\.[A-Za-z]+)+")
+_METHOD = re.compile(r"[A-Za-z]+(?:\.[A-Za-z0-9]+)+")  # oauth.v2.access has a digit
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _TZ_LABELS = {
     "GMT": "Greenwich Mean Time",
@@ -117,13 +123,17 @@ def _rich_text(text: str) -> list[dict[str, Any]] | None:
     ]
 
 
-class FakeSlack(WebApi, SocketMode):
+class FakeSlack(WebApi, SocketMode, OAuthApps):
     """A Slack workspace with one app (Baton) installed. Thread-safe; use as a context manager.
 
     ``socket_mode`` (settable at any time) sends deliveries over Socket Mode instead of POSTing
     them to ``events_url``; ``app_token`` is the app-level token apps.connections.open wants.
     ``host``/``port`` choose where the HTTP server (Web API and browser UI) listens: a free port
     on 127.0.0.1 unless told otherwise (the sandbox binds 3000).
+
+    More workspaces install the app through OAuth (``_oauth``): ``browse_install``, then each
+    gets a bot token of its own, checked on every Web API call (``Call.team_id`` records whose
+    token made it); ``client_id``/``client_secret`` are the app's credentials.
     """
 
     api_app_id = "A0001"
@@ -146,13 +156,20 @@ class FakeSlack(WebApi, SocketMode):
         socket_mode: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        client_id: str = "1111111111.2222222222",
+        client_secret: str = "test-client-secret",
     ) -> None:
         self.team_id = team_id
+        self._init_oauth(client_id=client_id, client_secret=client_secret)
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.bot_token = bot_token
         self.signing_secret = signing_secret
         self.events_url = events_url
+        # Several replicas behind a load balancer: deliveries go to each in turn (round robin),
+        # so a retry of an event usually reaches a different replica than the original.
+        self.events_urls: list[str] = []
+        self._next_receiver = 0
         self.echo_bot_messages = echo_bot_messages
         self.ack_timeout = ack_timeout
         self.app_token = app_token
@@ -529,6 +546,73 @@ class FakeSlack(WebApi, SocketMode):
             )
         return self._post_payload("block_actions", payload)
 
+    def select_user(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        action_id: str,
+        selected: str,
+        *,
+        block_id: str | None = None,
+    ) -> Delivery:
+        """A person picks ``selected`` in a ``users_select`` on a stored message (in an actions
+        block or a section's accessory): a ``block_actions`` payload, as Slack sends it."""
+        with self._lock:
+            ch, msg = self._known_message(channel, message_ts)
+            person = self._known_user(user)
+            self._known_user(selected)
+            found = find_element(msg.blocks or [], action_id, "users_select", block_id)
+            if found is None:
+                raise LookupError(
+                    f"message {message_ts} in {channel} has no users_select with action_id "
+                    f"{action_id!r}" + (f" in block {block_id!r}" if block_id else "")
+                )
+            self._require_receiver()
+            block, element = found
+            action: dict[str, Any] = {
+                "type": "users_select",
+                "action_id": action_id,
+                "block_id": block.get("block_id"),
+                "selected_user": selected,
+                "action_ts": f"{time.time():.6f}",
+            }
+            if element.get("initial_user"):
+                action["initial_user"] = element["initial_user"]
+            container: dict[str, Any] = {
+                "type": "message",
+                "message_ts": msg.ts,
+                "channel_id": ch.id,
+                "is_ephemeral": False,
+            }
+            if msg.is_reply:
+                container["thread_ts"] = msg.thread_ts
+            payload = {
+                "type": "block_actions",
+                "user": self._payload_user(user, person),
+                "api_app_id": self.api_app_id,
+                "token": self.verification_token,
+                "trigger_id": self._new_trigger(user),
+                "team": {"id": self._sending_team(), "domain": self.team_domain},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "container": container,
+                "channel": {"id": ch.id, "name": "directmessage" if ch.is_im else ch.name},
+                "message": msg.to_dict(),
+                "state": {
+                    "values": {
+                        str(block.get("block_id")): {
+                            action_id: {"type": "users_select", "selected_user": selected}
+                        }
+                    }
+                },
+                "response_url": self._new_response_url(
+                    channel=ch.id, user=user, message_ts=msg.ts, thread_ts=msg.thread_ts
+                ),
+                "actions": [action],
+            }
+        return self._post_payload("block_actions", payload)
+
     def click_ephemeral_button(
         self,
         user: str,
@@ -833,7 +917,7 @@ class FakeSlack(WebApi, SocketMode):
             params = parse_params(query, headers.get("Content-Type") or "", body)
         except ApiError as e:
             params, early = {}, e.body
-        token = pop_token(headers, params)
+        token = pop_token(headers, params) if method != OAUTH_METHOD else None
         with self._lock:
             delay = self._latency.get(method, self._latency.get("*", 0.0))
         if delay:
@@ -853,15 +937,23 @@ class FakeSlack(WebApi, SocketMode):
                 }
             elif early is not None:
                 answer = early
-            elif token is None:
+            elif method != OAUTH_METHOD and token is None:
                 answer = {"ok": False, "error": "not_authed"}
-            elif token != (self.app_token if method == APP_TOKEN_METHOD else self.bot_token):
+            elif method == APP_TOKEN_METHOD and token != self.app_token:
                 # A real token of the wrong kind is refused differently from a bad one.
-                known = token in (self.app_token, self.bot_token)
+                known = token == self.bot_token or self._token_team(token) is not None
                 answer = {
                     "ok": False,
                     "error": "not_allowed_token_type" if known else "invalid_auth",
                 }
+            elif method not in (APP_TOKEN_METHOD, OAUTH_METHOD) and (
+                refusal := (
+                    {"ok": False, "error": "not_allowed_token_type"}
+                    if token == self.app_token
+                    else self._refuse_bot_token(str(token))
+                )
+            ):
+                answer = refusal
             elif self._faults.get(method):
                 fault = self._faults[method].popleft()
                 status, answer = fault.status, {"ok": False, "error": fault.error}
@@ -871,8 +963,16 @@ class FakeSlack(WebApi, SocketMode):
                 status, answer = 429, {"ok": False, "error": "ratelimited"}
                 extra = {"Retry-After": str(wait)}
             else:
+                # Methods answer for the workspace whose token called (auth.test does), and
+                # the events they cause (a posted message's echo) come from that workspace.
+                self._calling_team = self._token_team(token) or self.team_id
                 try:
-                    answer = handler(params)
+                    with self.as_team(self._calling_team):
+                        answer = (
+                            self._oauth_access(headers, params)
+                            if method == OAUTH_METHOD
+                            else handler(params)
+                        )
                 except ApiError as e:
                     answer = e.body
             self._calls.append(
@@ -883,6 +983,7 @@ class FakeSlack(WebApi, SocketMode):
                     response=copy.deepcopy(answer),
                     status=status,
                     at=time.monotonic(),
+                    team_id=self._token_team(token),
                 )
             )
         return status, answer, extra
@@ -902,6 +1003,10 @@ class FakeSlack(WebApi, SocketMode):
         return None
 
     # ------------------------------------------------------------------ browser UI
+
+    def _api_oauth_v2_access(self, p: dict[str, Any]) -> dict[str, Any]:
+        # Served by _oauth_access (it needs the Basic auth header); here so the method exists.
+        raise ApiError("invalid_client_id")
 
     def _serve_ui(
         self, command: str, path: str, query: str, content_type: str, body: bytes
@@ -1093,7 +1198,16 @@ class FakeSlack(WebApi, SocketMode):
                     return
 
     def _has_receiver(self) -> bool:
-        return self.socket_mode or self.events_url is not None
+        return self.socket_mode or self.events_url is not None or bool(self.events_urls)
+
+    def _receiver_url(self) -> str | None:
+        """Where the next HTTP delivery goes: the next of ``events_urls``, else events_url."""
+        with self._lock:
+            if not self.events_urls:
+                return self.events_url
+            url = self.events_urls[self._next_receiver % len(self.events_urls)]
+            self._next_receiver += 1
+            return url
 
     def _require_receiver(self) -> None:
         if not self._has_receiver():
@@ -1102,7 +1216,7 @@ class FakeSlack(WebApi, SocketMode):
             )
 
     def _require_events_url(self) -> None:
-        if self.events_url is None:
+        if self.events_url is None and not self.events_urls:
             raise RuntimeError("set FakeSlack.events_url first: there is nowhere to deliver to")
 
     def _post_payload(self, kind: str, payload: dict[str, Any]) -> Delivery:
@@ -1137,7 +1251,7 @@ class FakeSlack(WebApi, SocketMode):
                 self._deliveries.append(d)
             d._done.set()
             return d
-        url = self.events_url
+        url = self._receiver_url()
         if url is None:
             d.error = "events_url is not set"
             d._done.set()

@@ -34,6 +34,8 @@ class Backend(Protocol):
         self, command: str, path: str, query: str, content_type: str, body: bytes
     ) -> tuple[int, bytes, str]: ...
 
+    def _serve_authorize(self, query: str) -> tuple[int, bytes, str, dict[str, str]]: ...
+
 
 class Server(ThreadingHTTPServer):
     # Non-daemon request threads, so server_close() joins them: stop() leaves none behind.
@@ -79,6 +81,10 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/response/") and self.command == "POST":
             status, data, ctype = backend._serve_response_url(url.path[10:], body)
             self._send(status, data, ctype)
+        elif url.path == "/oauth/v2/authorize" and self.command == "GET":
+            # The consent page an install link leads to (see _oauth).
+            status, data, ctype, headers = backend._serve_authorize(url.query)
+            self._send(status, data, ctype, headers)
         elif url.path in ("/", "/index.html") or url.path.startswith("/ui/"):
             # The browser UI (see _ui): the page, its assets and its JSON endpoints.
             status, data, ctype = backend._serve_ui(

@@ -50,6 +50,7 @@ class Call:
     response: dict[str, Any]
     status: int
     at: float
+    team_id: str | None = None  # the workspace whose bot token made the call
 
     @property
     def ok(self) -> bool:

@@ -395,12 +395,15 @@ class WebApi:
     # ------------------------------------------------------------------------- auth
 
     def _api_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        # The workspace whose token called: each installation answers for its own.
+        team_id = getattr(self, "_calling_team", None) or self.team_id
+        domain = self.team_domain if team_id == self.team_id else team_id.lower()
         return {
             "ok": True,
-            "url": f"https://{self.team_domain}.slack.com/",
-            "team": self.team_name,
+            "url": f"https://{domain}.slack.com/",
+            "team": self.team_name if team_id == self.team_id else f"Workspace {team_id}",
             "user": self._users[self.bot_user_id]["name"],
-            "team_id": self.team_id,
+            "team_id": team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,

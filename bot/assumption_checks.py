@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.assumptions import (
@@ -23,7 +24,6 @@ from bot.domain.assumptions import (
 from bot.domain.brief import Brief
 from bot.domain.limits import check as check_limits
 from bot.domain.prompts import Revision
-from bot.domain.render import brief_blocks, questions_blocks
 from bot.domain.style import FeedbackKind
 from bot.services import Baton, JobKind, State
 from bot.slack_io import SlackCallFailed
@@ -107,19 +107,22 @@ class AssumptionChecks:
             earlier = check_store.confirmed_by(
                 session, team_id=team_id, request_id=found.ref.request_id, assumption=text
             )
-            recorded = earlier is None and check_store.record_check(
-                session,
-                team_id=team_id,
-                request_id=found.ref.request_id,
-                brief_version=found.ref.version,
-                assumption=text,
-                verdict=check_store.RIGHT,
-                user_id=user_id,
-                at=self.baton.clock(),
-            )
-        if not recorded:
-            who = earlier or "someone"
-            return f"<@{who}> already confirmed “{short_label(text)}”."
+            recorded = None
+            if earlier is None:
+                recorded = check_store.record_check(
+                    session,
+                    team_id=team_id,
+                    request_id=found.ref.request_id,
+                    brief_version=found.ref.version,
+                    assumption=text,
+                    verdict=check_store.RIGHT,
+                    user_id=user_id,
+                    at=self.baton.clock(),
+                )
+        if recorded is None:
+            # Confirmed before, or by someone else a moment ago (the unique key caught it).
+            who = f"<@{earlier}>" if earlier else "Someone"
+            return f"{who} already confirmed “{short_label(text)}”."
         logger.info("assumption %s of request %s confirmed", found.ref.index, found.request.id)
         self.show_brief(team_id, found.ref.request_id)
         return (
@@ -164,55 +167,61 @@ class AssumptionChecks:
     def correct(self, correction: Correction) -> None:
         """Make the answer a constraint in a new brief version, drop the assumption, show the
         brief again and redo the draft (durably: a job any replica can finish)."""
-        team_id, user_id = correction.team_id, correction.user_id
-        job: Job | None = None
-        with self.baton.db.session() as session:
-            # Looked up again: someone may have corrected or edited it since the form opened.
-            found = self.find_in(session, team_id=team_id, value=correction.ref.value)
-            if isinstance(found, str):
-                gone: str | None = found
-            else:
-                gone = None
-                request, ref = found.request, found.ref
-                brief = corrected_brief(found.brief, ref.index, correction.answer)
-                request_store.save_brief(
-                    session,
-                    request=request,
-                    content=brief.model_dump(),
-                    source="corrected",
-                    author_id=user_id,
-                )
-                check_store.record_check(
-                    session,
-                    team_id=team_id,
-                    request_id=ref.request_id,
-                    brief_version=ref.version,
-                    assumption=ref.text,
-                    verdict=check_store.WRONG,
-                    user_id=user_id,
-                    at=self.baton.clock(),
-                )
-                if request.state == State.NEEDS_ANSWERS:
-                    # No draft until the questions are answered; the new brief those answers
-                    # bring is written from the request and its answers, this one among them.
-                    feedback_store.record_feedback(
-                        session,
-                        team_id=team_id,
-                        user_id=user_id,
-                        request_id=ref.request_id,
-                        kind=FeedbackKind.ANSWER.value,
-                        text=f"Not “{ref.text}”: {correction.answer}",
-                        at=self.baton.clock(),
-                    )
-                else:
-                    job = self._redraft(session, request, user_id=user_id)
-        if gone is not None:
-            self._tell(team_id, correction, f"I couldn't use your correction: {gone}")
+        try:
+            with self.baton.db.session() as session:
+                outcome = self._apply(session, correction)
+        except IntegrityError:  # another new version of this brief won the race
+            outcome = "the brief changed at the same moment; please try again."
+        if isinstance(outcome, str):
+            self._tell(correction, f"I couldn't use your correction: {outcome}")
             return
+        ref, job = outcome
         logger.info("assumption %s of request %s corrected", ref.index, ref.request_id)
-        self.show_brief(team_id, ref.request_id)
+        self.show_brief(correction.team_id, ref.request_id)
         if job is not None:
             self.baton.jobs.submit(job)
+
+    def _apply(
+        self, session: Session, correction: Correction
+    ) -> tuple[AssumptionRef, Job | None] | str:
+        team_id, user_id = correction.team_id, correction.user_id
+        # Looked up again: someone may have corrected or edited it since the form opened.
+        found = self.find_in(session, team_id=team_id, value=correction.ref.value)
+        if isinstance(found, str):
+            return found
+        request, ref = found.request, found.ref
+        brief = corrected_brief(found.brief, ref.index, correction.answer)
+        request_store.save_brief(
+            session,
+            request=request,
+            content=brief.model_dump(),
+            source="corrected",
+            author_id=user_id,
+        )
+        check_store.record_check(
+            session,
+            team_id=team_id,
+            request_id=ref.request_id,
+            brief_version=ref.version,
+            assumption=ref.text,
+            verdict=check_store.WRONG,
+            user_id=user_id,
+            at=self.baton.clock(),
+        )
+        if request.state != State.NEEDS_ANSWERS:
+            return ref, self._redraft(session, request, user_id=user_id)
+        # No draft until the questions are answered, and the brief those answers bring is
+        # written afresh from the request and its answers: the correction goes in as one.
+        feedback_store.record_feedback(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            request_id=ref.request_id,
+            kind=FeedbackKind.ANSWER.value,
+            text=f"Not “{ref.text}”: {correction.answer}",
+            at=self.baton.clock(),
+        )
+        return ref, None
 
     def _redraft(self, session: Session, request: Request, *, user_id: str) -> Job:
         latest = draft_store.latest_complete_draft(
@@ -232,11 +241,11 @@ class AssumptionChecks:
             now=self.baton.clock(),
         )
 
-    def _tell(self, team_id: str, correction: Correction, text: str) -> None:
+    def _tell(self, correction: Correction, text: str) -> None:
         """Say privately, in the request's conversation, what happened to a correction."""
         with self.baton.db.session() as session:
             request = request_store.get_request(
-                session, team_id=team_id, request_id=correction.ref.request_id
+                session, team_id=correction.team_id, request_id=correction.ref.request_id
             )
         if request is None:
             return
@@ -260,23 +269,17 @@ class AssumptionChecks:
     def _show(self, team_id: str, request_id: int) -> None:
         with self.baton.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
-            if request is None or not request.brief or not request.brief_ts:
-                return
-            confirmed = check_store.confirmations(session, team_id=team_id, request_id=request_id)
-        brief = Brief.model_validate(request.brief)
-        asking = request.state == State.NEEDS_ANSWERS
-        blocks = brief_blocks(
-            brief,
-            request_id=request_id,
-            version=request.brief_version,
-            drafting=not asking,
-            confirmed=confirmed,
-        )
-        if asking:
-            blocks += questions_blocks(brief, requester_id=request.requester_id)
+        if request is None or not request.brief_ts:
+            return
+        # Baton's one renderer of the brief message: with hand-offs, channel rules and the
+        # confirmations, so re-showing it for an assumption loses none of them.
+        blocks = self.baton._brief_message(request)
+        if blocks is None:
+            return
+        goal = str((request.brief or {}).get("goal") or "Brief")
         try:
             self.baton.slack.update(
-                channel=request.channel_id, ts=request.brief_ts, blocks=blocks, text=brief.goal
+                channel=request.channel_id, ts=request.brief_ts, blocks=blocks, text=goal
             )
         except SlackCallFailed as exc:
             logger.warning("could not show the brief of request %s: %s", request_id, exc.error)

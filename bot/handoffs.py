@@ -173,7 +173,7 @@ class Handoffs:
                 session, team_id=request.team_id, handoff_id=handoff.id or 0, ts=ts
             )
         if previous is not None and previous.asked_ts:
-            moved = handed_on_text(question=previous.question, new_holder=handoff.holder_id)
+            moved = handed_on_text(question=previous.question)
             try:
                 self.slack.update(
                     channel=request.channel_id,
@@ -221,6 +221,8 @@ class Handoffs:
         open_rows = handoff_store.open_handoffs(
             session, team_id=request.team_id, request_id=request.id
         )
+        if not any(h.holder_id == message.user_id for h in open_rows):
+            return None  # most replies: no brief to read
         live = live_keys(request)
         mine = [h for h in open_rows if h.holder_id == message.user_id and h.question_key in live]
         text = strip_bot_mention(message.text, self.slack.bot_user_id)

@@ -177,9 +177,19 @@ class OptionDesk:
 
     def run_options_job(self, job: Job) -> None:
         """Write a set's options with Claude and post them, with a Use button each."""
+        set_id = int(job.args["set_id"])
         try:
-            self._write_options(job.team_id, job.request_id, int(job.args["set_id"]))
+            self._write_options(job.team_id, job.request_id, set_id)
         except SlackCallFailed as exc:
+            with self.baton.db.session() as session:
+                stored = option_store.get_option_set(session, team_id=job.team_id, set_id=set_id)
+                if stored is not None and stored.state == option_store.PENDING:
+                    option_store.set_state(
+                        session,
+                        option_set=stored,
+                        state=option_store.FAILED,
+                        now=self.baton.clock(),
+                    )
             self.baton._give_up_on_slack(job.team_id, job.request_id, exc)
 
     def _write_options(self, team_id: str, request_id: int, set_id: int) -> None:
@@ -203,7 +213,8 @@ class OptionDesk:
             if rules is not None and language:
                 rules = rules.without_language()  # the person's own language wins
         if not written:
-            if baton.claude is None:
+            claude = baton.claude
+            if claude is None:
                 self._fail(set_id, request, NO_MODEL_MESSAGE)
                 return
             style = style_instructions(profile)
@@ -218,11 +229,11 @@ class OptionDesk:
                 channel_rules=rules_for_draft(rules),
             )
             try:
-                answer = self._ask(lambda: baton.claude.write_options(prompt))  # type: ignore[union-attr]
+                answer = self._ask(lambda: claude.write_options(prompt))
             except ModelError as exc:
                 self._fail(set_id, request, f"I couldn't write the options: {exc}.")
                 return
-            varies = varies or answer.varies
+            varies = answer.varies or varies  # what Claude says it varied, in fact
             with baton.db.session() as session:
                 stored = option_store.get_option_set(session, team_id=team_id, set_id=set_id)
                 assert stored is not None
@@ -344,7 +355,7 @@ class OptionDesk:
             session, team_id=request.team_id, request_id=request.id, states=(option_store.SHOWN,)
         )
         if option_set is None:
-            return None
+            return self._asked_in_reply(session, request, message)
         options = option_store.options_of(
             session, team_id=request.team_id, set_id=option_set.id or 0
         )
@@ -385,6 +396,55 @@ class OptionDesk:
             baton.jobs.submit(outcome)
 
         return ReplyPlan(None, after=start)
+
+    def _asked_in_reply(
+        self, session: Session, request: Request, message: InboundMessage
+    ) -> ReplyPlan | None:
+        """A reply asking for options ("give me two takes") on a drafted brief: options,
+        rather than a revision. None for any other reply."""
+        assert request.id is not None
+        baton = self.baton
+        text = strip_bot_mention(message.text, baton.slack.bot_user_id)
+        count = options_asked(text)
+        if count is None or request.state == State.NEEDS_ANSWERS or not request.brief:
+            return None  # answers to questions go in with the brief (first_options reads them)
+        team_id, user = request.team_id, message.user_id
+        if (
+            draft_store.latest_complete_draft(session, team_id=team_id, request_id=request.id)
+            is None
+        ):
+            return None  # the first version is still on its way: the reply revises it
+        if option_store.latest_option_set(
+            session, team_id=team_id, request_id=request.id, states=(option_store.PENDING,)
+        ):
+            return None
+        channel, thread_ts = request.channel_id, request.thread_ts
+        refusal = baton._over_limit(session, team_id=team_id, user_id=user)
+        if refusal is not None:
+            return ReplyPlan(
+                None, after=lambda: baton._refuse_revision(channel, thread_ts, refusal)
+            )
+        option_set = option_store.create_option_set(
+            session,
+            team_id=team_id,
+            request_id=request.id,
+            source=Source.WORDING,
+            count=count,
+            asked_by=user,
+            varies=varies_asked(text),
+            note=None,
+            now=baton.clock(),
+        )
+        option_store.record_option_feedback(
+            session,
+            team_id=team_id,
+            user_id=user,
+            request_id=request.id,
+            kind=FeedbackKind.OPTIONS_ASKED.value,
+            at=baton.clock(),
+        )
+        queued = baton._enqueue(session, request, JobKind.OPTIONS, set_id=option_set.id)
+        return ReplyPlan(None, after=lambda: baton.jobs.submit(queued))
 
     def _choose(
         self,

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain.render import (
     DRAFT_PART_LIMIT,
@@ -25,6 +26,30 @@ from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 logger = logging.getLogger(__name__)
 
 WRITING_STATUS = ":pencil2: _writing…_"
+
+
+DRAFT_EVENT_TYPE = "baton_draft"
+
+
+def draft_metadata(draft_id: int | None, part: int) -> dict[str, Any] | None:
+    """The Slack message metadata that marks part `part` of draft `draft_id`."""
+    if draft_id is None:
+        return None
+    return {"event_type": DRAFT_EVENT_TYPE, "event_payload": {"draft_id": draft_id, "part": part}}
+
+
+def posted_parts(found: list[tuple[str, dict[str, Any]]], draft_id: int) -> list[str]:
+    """From a thread's (ts, metadata) pairs, the ts of each part of `draft_id`, part 0 first;
+    empty unless the parts found run 0, 1, … without a gap."""
+    parts: dict[int, str] = {}
+    for ts, metadata in found:
+        payload = metadata.get("event_payload")
+        if metadata.get("event_type") != DRAFT_EVENT_TYPE or not isinstance(payload, dict):
+            continue
+        if payload.get("draft_id") == draft_id and isinstance(payload.get("part"), int):
+            parts.setdefault(payload["part"], ts)
+    ordered = [parts[index] for index in range(len(parts)) if index in parts]
+    return ordered if len(ordered) == len(parts) else []
 
 
 @dataclass
@@ -47,6 +72,9 @@ class DraftPublisher:
     min_interval: float = 1.0
     # Broadcast mentions the requester wrote themselves (only these may ping).
     allowed_broadcasts: str = ""
+    # Stamped on each message as Slack metadata, so a process taking the draft over can find
+    # a message posted just before a crash, even if its ts was never recorded.
+    draft_id: int | None = None
     clock: Callable[[], float] = time.monotonic
     text: str = ""
     parts: list[_Part] = field(default_factory=list)
@@ -132,7 +160,11 @@ class DraftPublisher:
         )
         if index >= len(self.parts):
             ts = self.slack.post(
-                channel=self.channel_id, thread_ts=self.thread_ts, blocks=blocks, text=piece
+                channel=self.channel_id,
+                thread_ts=self.thread_ts,
+                blocks=blocks,
+                text=piece,
+                metadata=draft_metadata(self.draft_id, index),
             )
             self.parts.append(_Part(ts=ts, shown=piece))
             if self.first_visible_at is None:

@@ -17,6 +17,7 @@ from bot.domain.reasons import (
     Recorded,
     reason_chips_blocks,
     reason_message,
+    reason_noted_blocks,
     reason_other_modal,
     request_kind,
 )
@@ -42,6 +43,7 @@ class ReasonOutcome:
     channel_id: str | None = None
     thread_ts: str | None = None
     modal: Block | None = None  # for Other…: the form to open
+    blocks: list[Block] | None = None  # for a chip: the ephemeral's new content
 
 
 @dataclass
@@ -116,7 +118,10 @@ class ReasonDesk:
             )
             where = (request.channel_id, request.thread_ts) if request else (None, None)
             if stored is reason and feedback.reason_note == note:
-                return ReasonOutcome(True, reason_message(Recorded(reason, None, unchanged=True)))
+                said = reason_message(Recorded(reason, None, unchanged=True))
+                return ReasonOutcome(
+                    True, said, *where, blocks=reason_noted_blocks(said, draft_id=draft.id or 0)
+                )
             reason_store.set_reason(session, feedback=feedback, reason=reason.value, note=note)
             deliverable = str((request.brief or {}).get("deliverable", "")) if request else ""
             recorded = Recorded(
@@ -128,7 +133,10 @@ class ReasonDesk:
                 note=note,
             )
         logger.info("draft %s: reason %s recorded", draft.id, reason.value)
-        return ReasonOutcome(True, reason_message(recorded), *where)
+        said = reason_message(recorded)
+        return ReasonOutcome(
+            True, said, *where, blocks=reason_noted_blocks(said, draft_id=draft.id or 0)
+        )
 
     def flagged_kinds(self, session: Session, *, team_id: str, user_id: str) -> set[str]:
         """Kinds of request on which wrong facts were flagged lately, by this person or on

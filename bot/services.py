@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from bot.attachments import Attachments
 from bot.claude import Claude, DraftOutcome, ModelError
 from bot.constants import (
     FEEDBACK_REACTIONS,
@@ -35,6 +36,7 @@ from bot.domain.brief import (
     vague_request_questions,
     word_limit,
 )
+from bot.domain.files import BRIEF_FILES_ASK, DRAFT_FILES_ASK
 from bot.domain.handoff import question_blocks, waiting_text, with_answers
 from bot.domain.house_rules import rules_blocks, rules_for_brief, rules_for_draft
 from bot.domain.inbound import Deletion, InboundMessage, ReactionChange
@@ -61,8 +63,9 @@ from bot.domain.style import (
 from bot.handoffs import Handoffs
 from bot.house_rules import HouseRules
 from bot.jobs import JobRunner
+from bot.members import MemberCache
 from bot.preferences import load_style
-from bot.publisher import DraftPublisher
+from bot.publisher import DraftPublisher, posted_parts
 from bot.slack_io import SlackCallFailed, SlackIO, UpdateBudget
 from bot.work import WorkPool
 from storage import assumption_checks as check_store
@@ -161,6 +164,8 @@ class Baton:
     # Options, then variation; reasons for a thumbs-down (bot/options.py, bot/reasons.py).
     options: OptionDesk = field(init=False)
     reasons: ReasonDesk = field(init=False)
+    # Files attached in Baton's threads, as context for Claude (bot/attachments.py).
+    attachments: Attachments = field(init=False)
 
     def __post_init__(self) -> None:
         # Imported here: these modules build on this one (they import Baton, JobKind, State).
@@ -169,6 +174,13 @@ class Baton:
 
         self.options = OptionDesk(self)
         self.reasons = ReasonDesk(self)
+        self.attachments = Attachments(
+            db=self.db,
+            slack=self.slack,
+            members=MemberCache(self.slack),
+            clock=lambda: self.clock(),
+            refresh_brief=self._reshow_brief,
+        )
         self.jobs.on(JobKind.OPTIONS, self.options.run_options_job)
         self.jobs.on(JobKind.OPTION_CHOSEN, self.options.run_chosen_job)
         self.house_rules = HouseRules(db=self.db, slack=self.slack, clock=lambda: self.clock())
@@ -224,6 +236,7 @@ class Baton:
             job: Job | None = None
             plan: ReplyPlan | None = None
             if thread is not None:
+                self.attachments.note(session, request=thread, message=message)
                 plan = self._plan_reply(session, thread, message)
                 request_id = thread.id
                 new_request = None
@@ -247,6 +260,7 @@ class Baton:
                 if new_request is None:
                     return
                 request_id = new_request.id
+                self.attachments.note(session, request=new_request, message=message)
                 if refusal is None:
                     job = self._enqueue(session, new_request, JobKind.BRIEF_AND_DRAFT)
         assert request_id is not None
@@ -618,7 +632,12 @@ class Baton:
     def _understand(self, request: Request, answers: list[str]) -> Brief | None:
         """The brief, or None when Baton asked questions or could not go on (and said so)."""
         assert request.id is not None
-        vague = vague_request_questions(request.text) if not answers else None
+        # "Summarise this" with a file attached is specific: the file says what it is about.
+        vague = (
+            vague_request_questions(request.text)
+            if not answers and not self.attachments.has_files(request)
+            else None
+        )
         if vague is not None:
             brief = questions_only_brief(request.text, vague)
             self._save_brief(request, brief, source="questions", state=State.NEEDS_ANSWERS)
@@ -632,7 +651,9 @@ class Baton:
         with self.db.session() as session:
             rules = HouseRules.for_request(session, request)
             answered = self.handoffs.answered(session, request)
-        fitted = fit_thread(request.text, answers, budget=self.max_input_tokens)
+        # Text files take their share of the input cap first; the thread gets the rest.
+        files = self.attachments.gather(request, max_input_tokens=self.max_input_tokens)
+        fitted = fit_thread(request.text, answers, budget=self.max_input_tokens - files.tokens)
         left_out = fitted.note()
         if left_out is not None:
             logger.info("request %s trimmed to fit the input cap", request.id)
@@ -640,11 +661,14 @@ class Baton:
         try:
             brief = self._with_model_retries(
                 lambda: claude.extract_brief(
-                    brief_prompt(
-                        fitted.request_text,
-                        fitted.answers,
-                        left_out=left_out,
-                        channel_rules=rules_for_brief(rules),
+                    files.attach(
+                        brief_prompt(
+                            fitted.request_text,
+                            fitted.answers,
+                            left_out=left_out,
+                            channel_rules=rules_for_brief(rules),
+                        ),
+                        ask=BRIEF_FILES_ASK,
                     )
                 )
             )
@@ -751,6 +775,7 @@ class Baton:
             self._fail_draft(draft, request, NO_MODEL_MESSAGE, state=State.NO_MODEL)
             return None
         brief = Brief.model_validate(request.brief)
+        files = self.attachments.gather(request, max_input_tokens=self.max_input_tokens)
         prompt = draft_prompt(
             brief,
             style=style_instructions(profile)
@@ -760,6 +785,7 @@ class Baton:
             reply=reply,
             channel_rules=rules_for_draft(rules),
         )
+        prompt = files.attach(prompt, ask=DRAFT_FILES_ASK, revision=revision is not Revision.FIRST)
         publisher = DraftPublisher(
             slack=self.slack,
             budget=self.updates,
@@ -770,7 +796,11 @@ class Baton:
             on_posted=lambda ts, part: self._remember_message(draft, ts, part),
             min_interval=self.stream_interval,
             allowed_broadcasts=request.text,
+            draft_id=draft.id,
         )
+        if resumed is not None and not shown_parts:
+            # The process may have died between Slack taking the post and recording its ts.
+            shown_parts = self._find_posted_parts(draft, request)
         if shown_parts:
             logger.info("resuming draft %s in its %s posted messages", draft.id, len(shown_parts))
             publisher.resume(shown_parts)
@@ -937,6 +967,21 @@ class Baton:
             now=self.clock(),
         )
 
+    def _find_posted_parts(self, draft: Draft, request: Request) -> list[str]:
+        """Messages of `draft` already in the thread (found by their metadata), recorded now."""
+        assert draft.id is not None
+        try:
+            found = self.slack.thread_metadata(
+                channel=request.channel_id, thread_ts=request.thread_ts
+            )
+        except SlackCallFailed as exc:
+            logger.warning("could not look for draft %s in its thread: %s", draft.id, exc.error)
+            return []
+        parts = posted_parts(found, draft.id)
+        for index, ts in enumerate(parts):
+            self._remember_message(draft, ts, index)
+        return parts
+
     @staticmethod
     def _started_draft(session: Session, job: Job | None) -> Draft | None:
         """The draft a job had started before its process died, if any."""
@@ -1031,17 +1076,19 @@ class Baton:
 
     def _brief_extras(self, request: Request, brief: Brief) -> dict[str, Any]:
         """What the brief message shows beside the brief: who holds each open question (with
-        a person picker to hand it off) and the channel's house rules."""
+        a person picker to hand it off), the channel's house rules and the files it rests on."""
         with self.db.session() as session:
             board = self.handoffs.board(session, request)
             rules = HouseRules.for_request(session, request)
             person = people_store.get_person(
                 session, team_id=request.team_id, user_id=request.requester_id
             )
+            files = self.attachments.context(session, request)
         own_language = person is not None and bool(person.language)
         return {
             "questions": question_blocks(brief, board),
             "rules": rules_blocks(rules, own_language=own_language),
+            "files": files,
         }
 
     def _brief_message(self, request: Request) -> list[dict[str, Any]] | None:
@@ -1060,6 +1107,16 @@ class Baton:
         if request.state == State.NEEDS_ANSWERS and brief.open_questions:
             blocks += questions_blocks(brief, requester_id=request.requester_id)
         return blocks
+
+    def _reshow_brief(self, request: Request) -> None:
+        """Show the request's brief message again as it reads now (its files changed)."""
+        with self.db.session() as session:
+            current = request_store.get_request(
+                session, team_id=request.team_id, request_id=request.id or 0
+            )
+        blocks = self._brief_message(current) if current is not None else None
+        if current is not None and blocks is not None:
+            self._show_quietly(current, blocks)
 
     def _plan_reply(self, session: Session, request: Request, message: InboundMessage) -> ReplyPlan:
         """Record a reply in a Baton thread and decide what it asks for. A reply from someone
@@ -1089,10 +1146,14 @@ class Baton:
             return ReplyPlan(None, after=refresh)
         if request.state == State.NEEDS_ANSWERS:
             return ReplyPlan(JobKind.REPLY)  # brief again with the answers, then draft
-        latest = draft_store.latest_complete_draft(session, team_id=team_id, request_id=request_id)
-        if request.state == State.DRAFTED and latest is not None:
+        if request.state in (State.DRAFTED, State.DRAFTING):
+            # A draft is out (or being written from the brief as it was): the next version
+            # uses the answers. Failed or held requests pick them up on Retry.
+            latest = draft_store.latest_complete_draft(
+                session, team_id=team_id, request_id=request_id
+            )
             args = {
-                "parent_id": latest.id,
+                "parent_id": latest.id if latest is not None else None,
                 "revision": Revision.ANSWERED.value,
                 "asked_by": message.user_id,
             }

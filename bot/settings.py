@@ -15,7 +15,8 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 # The bot scopes of manifest.yml: what an install asks for in distribution mode.
 DEFAULT_SCOPES = (
     "app_mentions:read,channels:history,groups:history,im:history,chat:write,"
-    "reactions:read,commands,users:read,assistant:write"
+    "reactions:read,commands,users:read,assistant:write,channels:read,groups:read,mpim:read,"
+    "files:read"
 )
 _SCOPE = re.compile(r"[a-z][a-z_.-]*(:[a-z_.-]+)*")
 

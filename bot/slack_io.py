@@ -288,8 +288,18 @@ class SlackIO:
             logger.warning("Slack %s failed: %s", method, type(exc).__name__)
             raise SlackCallFailed(method, f"connection_error:{type(exc).__name__}") from None
 
-    def post(self, *, channel: str, thread_ts: str | None, blocks: list[Block], text: str) -> str:
-        """Post a message (in a thread when thread_ts is given); returns its ts."""
+    def post(
+        self,
+        *,
+        channel: str,
+        thread_ts: str | None,
+        blocks: list[Block],
+        text: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post a message (in a thread when thread_ts is given); returns its ts. `metadata`
+        (Slack message metadata) lets Baton find the message again without its ts."""
+        extra = {"metadata": metadata} if metadata is not None else {}
         response = self._call(
             "chat.postMessage",
             lambda client: client.chat_postMessage(
@@ -299,9 +309,28 @@ class SlackIO:
                 text=fallback_text(text),
                 unfurl_links=False,
                 unfurl_media=False,
+                **extra,
             ),
         )
         return str(response["ts"])
+
+    def thread_metadata(self, *, channel: str, thread_ts: str) -> list[tuple[str, dict[str, Any]]]:
+        """(ts, metadata) of each message in a thread that carries message metadata."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        cursor: str | None = None
+        while True:
+            page = self._call(
+                "conversations.replies",
+                lambda client, c=cursor: client.conversations_replies(
+                    channel=channel, ts=thread_ts, cursor=c, limit=200, include_all_metadata=True
+                ),
+            )
+            for message in page.get("messages") or []:
+                if isinstance(message.get("metadata"), dict):
+                    found.append((str(message.get("ts")), message["metadata"]))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return found
 
     def post_ephemeral(
         self,
@@ -398,3 +427,10 @@ class SlackIO:
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return members
+
+    def file_info(self, file_id: str) -> dict[str, Any]:
+        """A file's details as Slack has them now: name, type, size, download URL, and the
+        conversations it is shared in (needs the files:read scope)."""
+        response = self._call("files.info", lambda client: client.files_info(file=file_id))
+        file = response.get("file")
+        return file if isinstance(file, dict) else {}

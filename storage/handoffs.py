@@ -194,15 +194,12 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> int:
     return int(count or 0)
 
 
-EXPIRED_TEXT = "[removed after the retention period]"
-
-
-def expire_text(session: Session, *, before: datetime) -> int:
+def expire_text(session: Session, *, before: datetime, placeholder: str) -> int:
     """Blank the questions and answers of hand-offs made before `before`."""
     rows = session.exec(  # type: ignore[call-overload]
         update(Handoff)
-        .where(col(Handoff.created_at) < before, col(Handoff.question) != EXPIRED_TEXT)
-        .values(question=EXPIRED_TEXT, answer=None)
+        .where(col(Handoff.created_at) < before, col(Handoff.question) != placeholder)
+        .values(question=placeholder, answer=None)
         .returning(col(Handoff.id))
     ).all()
     return len(rows)

@@ -326,3 +326,27 @@ class DraftOption(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     draft_id: int | None = Field(default=None, foreign_key="drafts.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class RequestFile(SQLModel, table=True):
+    """A file attached to a request or to a reply in its thread, and what Baton decided: used,
+    or skipped with the reason. Never the file's contents (fetched again when needed)."""
+
+    __tablename__ = "request_files"
+    __table_args__ = (
+        # The same file attached twice in a thread is one decision.
+        UniqueConstraint("team_id", "request_id", "file_id", name="uq_request_file"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    request_id: int = Field(foreign_key="requests.id", index=True)
+    file_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)  # the message it came with
+    name: str = Field(default="", max_length=255)
+    kind: str = Field(default="", max_length=16)  # bot/domain/files.FileKind
+    size: int | None = None  # bytes, as Slack reports them (or as fetched)
+    # pending | used | skipped | failed (could not be fetched: attaching it again retries)
+    state: str = Field(default="pending", max_length=16)
+    reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None

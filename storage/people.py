@@ -8,6 +8,10 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from storage import channel_rules as rules_store
+from storage import files as file_store
+from storage import handoffs as handoff_store
+from storage import options as option_store
 from storage.models import (
     AssumptionCheck,
     BriefVersion,
@@ -81,6 +85,10 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
             ).all()
         )
     deleted = anonymised = 0
+    # The names of files attached to their requests go, whether the request goes or stays.
+    file_store.delete_for_requests(
+        session, team_id=team_id, request_ids=[r.id for r in mine if r.id is not None]
+    )
     for request in mine:
         if request.id in others_worked:
             request.text = ERASED_TEXT
@@ -101,6 +109,10 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
         .where(col(BriefVersion.team_id) == team_id, col(BriefVersion.author_id) == user_id)
         .values(author_id=None)
     )
+    option_store.forget_person(session, team_id=team_id, user_id=user_id)
+    # Questions they held go back to nobody; channel rules they wrote stay, without their name.
+    handoff_store.forget_person(session, team_id=team_id, user_id=user_id)
+    rules_store.forget_person(session, team_id=team_id, user_id=user_id)
     person = get_person(session, team_id=team_id, user_id=user_id)
     if person is not None:
         session.delete(person)
@@ -118,6 +130,9 @@ def _delete_request(session: Session, request: Request) -> None:
     session.exec(  # type: ignore[call-overload]
         delete(Job).where(col(Job.team_id) == team, col(Job.request_id) == request.id)
     )
+    # Options point at the request's drafts, and feedback at the options: they go first.
+    option_store.delete_for_request(session, team_id=team, request_id=request.id or 0)
+    handoff_store.forget_request(session, team_id=team, request_id=request.id or 0)
     draft_ids = list(session.exec(select(Draft.id).where(*drafts_of)).all())
     if draft_ids:
         session.exec(  # type: ignore[call-overload]

@@ -9,6 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col
 
+from storage import files as file_store
+from storage import handoffs as handoff_store
+from storage import options as option_store
+from storage import reasons as reason_store
 from storage.models import (
     AssumptionCheck,
     BriefVersion,
@@ -73,8 +77,18 @@ def expire_text(session: Session, *, before: datetime) -> Swept:
         .values(text=None)
         .returning(col(Feedback.id))
     ).all()
+    # Options are drafts Baton wrote; the words behind an "other" reason are a reply's.
+    options = option_store.expire_text(session, before=before, placeholder=EXPIRED_TEXT)
+    notes = reason_store.expire_notes(session, before=before)
+    # A hand-off's question comes from the brief, its answer from a reply.
+    handoffs = handoff_store.expire_text(session, before=before, placeholder=EXPIRED_TEXT)
+    # File names are the sharer's words too (the files themselves were never stored).
+    file_store.expire_names(session, before=before, placeholder=EXPIRED_TEXT)
     return Swept(
-        requests=len(requests), briefs=len(briefs), drafts=len(drafts), replies=len(replies)
+        requests=len(requests),
+        briefs=len(briefs),
+        drafts=len(drafts) + options,
+        replies=len(replies) + notes + handoffs,
     )
 
 

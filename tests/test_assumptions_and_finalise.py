@@ -3,6 +3,7 @@ through the fake Slack and the fake Claude."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.constants import (
@@ -13,8 +14,10 @@ from bot.constants import (
     CALLBACK_FINALISE,
     CALLBACK_PREFS,
 )
+from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.fakes.claude import FakeReply
 from storage.models import AssumptionCheck, BriefVersion, Draft, Feedback
+from storage.retention import expire_text
 from tests.world import (
     ALICE,
     BOB,
@@ -25,6 +28,7 @@ from tests.world import (
     draft_body,
     form_state,
     rows,
+    scripted_brief,
 )
 
 LAUNCH = "write a launch note for the new export feature, for customers, under 150 words"
@@ -69,7 +73,9 @@ def draft_calls(world: World) -> list[Any]:
 
 
 def brief_message(world: World, ts: str) -> Any:
-    return world.baton_messages(ts)[0]
+    """Baton's first message in the thread: the brief (None before it is posted)."""
+    messages = world.baton_messages(ts)
+    return messages[0] if messages else None
 
 
 def test_right_confirms_an_assumption_for_the_brief_and_later_drafts(world: World) -> None:
@@ -308,3 +314,71 @@ def test_finalise_on_a_forged_or_unknown_draft_says_so(world: World) -> None:
     assert not [
         v for v in world.slack.views().values() if v.get("callback_id") == CALLBACK_FINALISE
     ]
+
+
+def test_a_correction_before_any_draft_waits_for_the_answers_and_goes_in_with_them(
+    world: World,
+) -> None:
+    """While Baton waits for answers there is no draft to redo: the correction makes brief
+    v2 and is given to Claude with the answers when they come."""
+
+    def unsure(request: dict[str, Any]) -> dict[str, Any]:
+        brief = scripted_brief(request)
+        if "<answers>" not in str(request["messages"]):
+            brief.update(actionable=False, open_questions=["Which customers is it for?"])
+        return brief
+
+    world.claude.on_tool(BRIEF_TOOL_NAME, unsure)
+    ts = world.mention(LAUNCH)
+    asking = world.slack.wait_for(
+        lambda: (m := brief_message(world, ts)) and "before I draft" in block_texts(m) and m,
+        message="the brief with its questions",
+    )
+    world.slack.click_button(
+        ALICE, CHANNEL, asking.ts, ACTION_ASSUMPTION_WRONG, block_id="assumption_0"
+    )
+    view_id, view = opened_view(world, CALLBACK_ASSUMPTION_CORRECTION, user=ALICE)
+    answer = "It shipped last month already"
+    assert world.slack.submit_view(ALICE, view_id, form_state(view, {"truth": answer})).ok
+    shown = world.slack.wait_for(
+        lambda: (m := brief_message(world, ts)) and "Brief (v2)" in str(m.blocks) and m,
+        message="brief v2, still asking",
+    )
+    assert "before I draft" in block_texts(shown) and answer in block_texts(shown)
+    world.idle()
+    assert world.drafts(ts) == []
+    world.reply(ts, "Enterprise customers")
+    world.wait_for_drafts(ts, 1)
+    brief_calls = [c for c in world.claude.message_calls() if c.body.get("tools")]
+    assert answer in str(brief_calls[-1].body["messages"])
+
+
+def test_forget_me_and_the_retention_sweep_take_the_checks_too(world: World) -> None:
+    """A person's confirmations go with forget-me; old ones with the briefs they quote; a
+    request deleted by forget-me takes its checks with it."""
+    ts = world.mention(LAUNCH)
+    world.wait_for_drafts(ts, 1)
+    brief = brief_message(world, ts)
+    world.slack.click_button(
+        BOB, CHANNEL, brief.ts, ACTION_ASSUMPTION_RIGHT, block_id="assumption_0"
+    )
+    world.slack.wait_for(lambda: rows(world, AssumptionCheck), message="Bob's confirmation")
+    world.idle()
+    world.app.preferences.forget(team_id=world.slack.team_id, user_id=ALICE)
+    assert rows(world, AssumptionCheck) == [] and rows(world, Draft) == []
+
+    again = world.mention(LAUNCH)
+    world.wait_for_drafts(again, 1)
+    world.slack.click_button(
+        BOB,
+        CHANNEL,
+        brief_message(world, again).ts,
+        ACTION_ASSUMPTION_RIGHT,
+        block_id="assumption_0",
+    )
+    world.slack.wait_for(lambda: rows(world, AssumptionCheck), message="a new confirmation")
+    world.idle()
+    with world.database.session() as session:
+        expire_text(session, before=datetime.now(UTC) + timedelta(days=1))
+    assert rows(world, AssumptionCheck) == []
+    world.app.preferences.forget(team_id=world.slack.team_id, user_id=BOB)  # nothing left: fine

@@ -137,17 +137,19 @@ def test_a_reply_revises_the_draft_as_v2_with_context(world: World) -> None:
 
 
 def test_each_reaction_is_recorded_and_acted_on(world: World) -> None:
-    """+1 accepts, -1 asks once what missed, repeat/scissors/mag make new versions."""
+    """+1 accepts, -1 offers its giver reason chips privately, repeat/scissors/mag make new
+    versions."""
     ts = world.mention(LAUNCH)
     [first] = world.wait_for_drafts(ts, 1)
     world.slack.add_reaction(ALICE, CHANNEL, first.ts, "+1")
     world.slack.add_reaction(BOB, CHANNEL, first.ts, "-1")
     world.slack.add_reaction(ALICE, CHANNEL, first.ts, "-1")
     world.idle()
-    asks = [m for m in world.baton_messages(ts) if "what missed?" in block_texts(m)]
-    # Asked once per draft, of whichever -1 Baton handled first (Slack does not order events).
-    assert len(asks) == 1
-    assert f"<@{BOB}>" in block_texts(asks[0]) or f"<@{ALICE}>" in block_texts(asks[0])
+    # Each -1 gets its giver one private "what missed?" with reason chips; no one else sees it.
+    asked = world.slack.calls_to("chat.postEphemeral")
+    assert sorted(call.params["user"] for call in asked) == [ALICE, BOB]
+    assert all("What missed in draft v1?" in str(call.params["blocks"]) for call in asked)
+    assert not [m for m in world.baton_messages(ts) if "what missed?" in block_texts(m)]
     world.slack.add_reaction(ALICE, CHANNEL, first.ts, "scissors")
     shorter = world.wait_for_drafts(ts, 2)[-1]
     assert draft_body(shorter) == "Export is here. Try it today."

@@ -560,7 +560,10 @@ class _Recorder:
         self.calls: list[str] = []
         self.member = member
         timing = SimpleNamespace(timezone=SimpleNamespace(value=timezone))
-        self.baton = SimpleNamespace(on_brief_command=self._brief)
+        self.baton = SimpleNamespace(
+            on_brief_command=self._brief,
+            house_rules=SimpleNamespace(open_modal=lambda **_: self.calls.append("channel")),
+        )
         self.preferences = SimpleNamespace(
             open_prefs=lambda **_: self.calls.append("prefs"),
             digest_now=lambda **_: self.calls.append("digest_now"),
@@ -616,8 +619,8 @@ def test_any_command_text_is_acked_once_with_a_valid_answer(text: str | None) ->
     recorder = _Recorder()
     acked = recorder.run(text)
     word = str(text or "").strip().partition(" ")[0].lower() or "help"
-    if word == "prefs":
-        assert acked == {} and recorder.calls == ["prefs"]  # the form is the answer
+    if word in ("prefs", "channel"):
+        assert acked == {} and recorder.calls == [word]  # the form is the answer
     else:
         assert acked["response_type"] == "ephemeral"
         assert isinstance(acked["text"], str) and acked["text"]

@@ -141,6 +141,13 @@ class Replicas:
                 lambda port=port: _listening(port), timeout=60, message=f"replica {n} listening"
             )
 
+    def wait_for(self, predicate, *, timeout: float, message: str):  # type: ignore[no-untyped-def]
+        """The fake Slack's wait_for, with the replicas' logs in the failure message."""
+        try:
+            return self.slack.wait_for(predicate, timeout=timeout, message=message)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
+
     def logs(self) -> str:
         """Everything the replicas wrote, for assertion messages."""
         return "\n".join(
@@ -209,7 +216,7 @@ def test_a_process_killed_mid_draft_has_its_draft_finished_by_another(
     ts = slack.post_user_message(ALICE, CHANNEL, f"<@{slack.bot_user_id}> a launch note")
     # Once A has updated its draft message, it has recorded that message too (the record
     # follows the post on the same thread): this is the crash that must lose nothing.
-    slack.wait_for(
+    replicas.wait_for(
         lambda: any(m.edited for m in _drafts(slack, ts)),
         timeout=30,
         message="A's draft partly shown",
@@ -219,7 +226,7 @@ def test_a_process_killed_mid_draft_has_its_draft_finished_by_another(
     replicas.processes[0].send_signal(signal.SIGKILL)
     replicas.processes[0].wait(timeout=10)
     claude.responder = lambda request: FakeReply(text="FINAL: export is here, for every report.")
-    slack.wait_for(
+    replicas.wait_for(
         lambda: any(is_finished(m) for m in _drafts(slack, ts)),
         timeout=60,
         message="the draft finished by B",
@@ -232,12 +239,43 @@ def test_a_process_killed_mid_draft_has_its_draft_finished_by_another(
     assert len(draft_calls) == 2
     assert "taking over brief_and_draft job" in replicas.logs()
     # The job is marked done just after the last Slack update: poll, don't race it.
-    slack.wait_for(
+    replicas.wait_for(
         lambda: _rows(replicas.database_url, "SELECT state, attempts FROM jobs") == [("done", 2)],
         timeout=30,
         message="the job done on its second attempt",
     )
     assert _rows(replicas.database_url, "SELECT state FROM requests") == [("drafted",)]
+
+
+def test_a_draft_posted_just_before_a_crash_is_found_by_its_metadata_not_posted_again(
+    replicas: Replicas,
+) -> None:
+    """A dies after Slack took its draft post but before A heard the ts (so it never recorded
+    it): B finds that message by the draft metadata it carries and finishes it in place."""
+    slack, claude = replicas.slack, replicas.claude
+    claude.responder = lambda request: FakeReply(text="Export is here for every report.", ttft=0.2)
+    replicas.start(2, BATON_JOB_LEASE_SECONDS="2")
+    slack.events_url = replicas.urls[0]
+    ts = slack.post_user_message(ALICE, CHANNEL, f"<@{slack.bot_user_id}> a launch note")
+    # The next post after the brief is shown is the draft's: its answer never reaches A.
+    replicas.wait_for(lambda: slack.calls_to("chat.update"), timeout=30, message="the brief shown")
+    slack.delay_replies("chat.postMessage", 30)
+    replicas.wait_for(lambda: _drafts(slack, ts), timeout=30, message="A's draft post taken")
+    replicas.processes[0].send_signal(signal.SIGKILL)
+    replicas.processes[0].wait(timeout=10)
+    slack.delay_replies("chat.postMessage", 0)
+    [posted] = _drafts(slack, ts)
+    assert posted.metadata and posted.metadata["event_type"] == "baton_draft"
+    claude.responder = lambda request: FakeReply(text="FINAL: export is here, for every report.")
+    replicas.wait_for(
+        lambda: any(is_finished(m) for m in _drafts(slack, ts)),
+        timeout=60,
+        message="the draft finished by B",
+    )
+    drafts = _drafts(slack, ts)
+    assert [m.ts for m in drafts] == [posted.ts], replicas.logs()
+    assert "FINAL: export is here" in block_texts(drafts[0])
+    assert slack.calls_to("conversations.replies")  # B looked for it in the thread
 
 
 def test_three_replicas_round_robin_with_retries_make_one_draft_per_request(
@@ -264,7 +302,7 @@ def test_three_replicas_round_robin_with_retries_make_one_draft_per_request(
                     retry_reason="http_timeout",
                 )
                 assert retry.ok
-    slack.wait_for(
+    replicas.wait_for(
         lambda: all(any(is_finished(m) for m in _drafts(slack, ts)) for ts in threads),
         timeout=120,
         message="a finished draft in every thread",
@@ -318,11 +356,11 @@ def test_a_due_digest_goes_out_once_from_three_replicas(replicas: Replicas) -> N
         db.dispose()
     replicas.start(3)
     slack = replicas.slack
-    slack.wait_for(
+    replicas.wait_for(
         lambda: slack.calls_to("chat.postMessage"), timeout=60, message="the digest posted"
     )
     # Each replica logs its tick once the digest is due, whether it won the claim or not.
-    slack.wait_for(
+    replicas.wait_for(
         lambda: replicas.logs().count("digest tick: ") >= 3,
         timeout=60,
         message="all three schedulers ticked",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import BatonApp, create_app
+from bot.domain.options import OPTIONS_TOOL_NAME, count_of_prompt
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.fakes.claude import FakeClaude, FakeReply
 from bot.fakes.slack import FakeSlack
@@ -28,7 +29,7 @@ BOB = "UBOB"
 def scripted_brief(request: dict[str, Any]) -> dict[str, Any]:
     """The brief a sensible model would record: the request's goal, with stated limits kept."""
     content = request["messages"][-1]["content"]
-    text = content if isinstance(content, str) else json.dumps(content)
+    text = content if isinstance(content, str) else _text_blocks(content)
     asked = re.search(r"<request>\n(.*?)\n</request>", text, re.S)
     goal = (asked.group(1) if asked else text).strip().splitlines()[0][:120]
     constraints = []
@@ -44,6 +45,34 @@ def scripted_brief(request: dict[str, Any]) -> dict[str, Any]:
         "actionable": True,
         "confidence": "medium",
         "confidence_reason": "audience and length stated",
+    }
+
+
+def _text_blocks(content: list[dict[str, Any]]) -> str:
+    """A message's text blocks joined (attached files come as blocks before the prompt)."""
+    return "\n".join(str(b.get("text", "")) for b in content if b.get("type") == "text")
+
+
+SCRIPTED_OPTIONS = (
+    ("Casual and quick", "Hey folks! Export is here and it's awesome: grab any report. Cheers!"),
+    (
+        "Formal announcement",
+        "We are pleased to announce that reports may now be exported. Furthermore, each "
+        "export is available in CSV and PDF formats, in accordance with your settings.",
+    ),
+    ("Scannable list", "Export is here:\n- CSV for spreadsheets\n- PDF for sharing\n- One click"),
+    ("One line", "Export: any report, as CSV or PDF, from the new button."),
+)
+
+
+def scripted_options(request: dict[str, Any]) -> dict[str, Any]:
+    """Options as a sensible model would record them: casual, formal, a list (and a line)."""
+    content = request["messages"][-1]["content"]
+    count = count_of_prompt(content if isinstance(content, str) else json.dumps(content))
+    chosen = SCRIPTED_OPTIONS[:count]
+    return {
+        "varies": "tone and structure",
+        "options": [{"approach": approach, "text": text} for approach, text in chosen],
     }
 
 
@@ -89,6 +118,7 @@ class World:
         """Start Baton on a free port and point the fake Slack at it."""
         if script:
             claude.on_tool(BRIEF_TOOL_NAME, scripted_brief)
+            claude.on_tool(OPTIONS_TOOL_NAME, scripted_options)
             claude.responder = lambda request: FakeReply(text=scripted_draft(request))
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]

@@ -115,7 +115,10 @@ def question_blocks(brief: Brief, board: QuestionBoard | None) -> list[Block]:
     """The brief's open questions: each with a person picker (who holds it, or the person
     the request mentions, preselected), then any answered ones with who answered."""
     blocks: list[Block] = []
-    questions = list(dict.fromkeys(brief.open_questions))  # one select per distinct question
+    distinct: dict[str, str] = {}  # one select per question (block ids must be unique)
+    for question in brief.open_questions:
+        distinct.setdefault(question_key(question), question)
+    questions = list(distinct.values())
     if board is None or not board.enabled:
         if questions:
             lines = "\n".join(f"• {escape_mrkdwn(q)}" for q in questions)
@@ -185,11 +188,12 @@ def ask_text(*, holder: str, assigned_by: str, question: str, previous: str | No
     )
 
 
-def handed_on_text(*, question: str, new_holder: str) -> str:
-    """The earlier ask, edited once the question went to someone else (an edit pings no one)."""
+def handed_on_text(*, question: str) -> str:
+    """The earlier ask, edited once the question went to someone else. It names nobody: the
+    new holder's one mention is their own ask, further down the thread."""
     return (
         f"~{escape_mrkdwn(' '.join(question.split())[:300])}~\n"
-        f"_Handed to <@{new_holder}> instead: no answer needed from the earlier holder._"
+        "_Handed on to someone else (asked below): no answer needed here._"
     )
 
 

@@ -13,6 +13,30 @@ from bot.constants import REACTION_ALIASES
 _PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
+# Slack puts at most 10 files on one message; more than this is not a message from Slack.
+MAX_MESSAGE_FILES = 20
+
+
+@dataclass(frozen=True)
+class SlackFile:
+    """A file as a message event or files.info describes it (only `id` is sure: Slack
+    Connect and free-plan limits can hide the rest, so files.info is asked again)."""
+
+    id: str
+    name: str = ""
+    mimetype: str = ""
+    filetype: str = ""
+    pretty_type: str = ""
+    size: int | None = None
+    # hosted, snippet, post, external (Google Drive and the like), hidden_by_limit, tombstone.
+    mode: str = ""
+    is_external: bool = False
+    url_private: str = ""
+    url_private_download: str = ""
+    # Where it is shared (files.info: channels, groups, ims and the keys of shares).
+    conversations: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """A person's message that may be a request or a reply in a Baton thread."""
@@ -25,6 +49,7 @@ class InboundMessage:
     thread_ts: str | None
     text: str
     mentions_bot: bool
+    files: tuple[SlackFile, ...] = ()
 
     @property
     def is_dm(self) -> bool:
@@ -95,7 +120,57 @@ def parse_message(
         thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
         text=text,
         mentions_bot=event.get("type") == "app_mention" or f"<@{bot_user_id}" in text,
+        files=parse_files(event.get("files")),
     )
+
+
+def parse_files(files: Any) -> tuple[SlackFile, ...]:
+    """The files on a message event (anything malformed left out)."""
+    if not isinstance(files, list):
+        return ()
+    parsed = (parse_file(item) for item in files[:MAX_MESSAGE_FILES])
+    return tuple(file for file in parsed if file is not None)
+
+
+def parse_file(obj: Any) -> SlackFile | None:
+    """A file object from an event or files.info; None without a usable id."""
+    if not isinstance(obj, dict):
+        return None
+    file_id = obj.get("id")
+    if not isinstance(file_id, str) or not 0 < len(file_id) <= 32:
+        return None
+    size = obj.get("size")
+    shares = obj.get("shares")
+    shared: list[str] = []
+    for key in ("channels", "groups", "ims"):
+        shared += _strings(obj.get(key))
+    if isinstance(shares, dict):
+        for scope in shares.values():
+            if isinstance(scope, dict):
+                shared += [key for key in scope if isinstance(key, str)]
+    return SlackFile(
+        id=file_id,
+        name=_field(obj, "name") or _field(obj, "title"),
+        mimetype=_field(obj, "mimetype").lower(),
+        filetype=_field(obj, "filetype").lower(),
+        pretty_type=_field(obj, "pretty_type"),
+        # A bool is an int in Python; a size never is one.
+        size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+        mode=_field(obj, "mode"),
+        is_external=obj.get("is_external") is True,
+        url_private=_field(obj, "url_private", limit=2_000),
+        url_private_download=_field(obj, "url_private_download", limit=2_000),
+        conversations=tuple(dict.fromkeys(c for c in shared if 0 < len(c) <= 32)),
+    )
+
+
+def _field(obj: dict[str, Any], key: str, *, limit: int = 255) -> str:
+    value = obj.get(key)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def normalise_reaction(name: str) -> str:

@@ -162,10 +162,11 @@ _CHOICE = re.compile(
     r"(?P<label>[a-d])(?![\w'\u2019])(?:\s+(?:option|one)\b)?(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
-_CONNECTORS = re.compile(
-    r"^(?:\s|[,.;:!\u2014\u2013-]|\b(?:but|with|and|though|although|just|only|please|pls|plus|then)\b)+",
-    re.IGNORECASE,
-)
+_CONNECTOR_WORDS = r"but|with|and|though|although|just|only|please|pls|plus|then"
+# What may follow a bare letter for it to be a choice: punctuation or a connecting word.
+_CLEAN_START = re.compile(rf"^\s*(?:[,.;:!?\u2014\u2013-]|(?:{_CONNECTOR_WORDS})\b)", re.I)
+# What is dropped between the letter and the words that steer: "B, but warmer" → "warmer".
+_CONNECTORS = re.compile(rf"^(?:\s|[,.;:!\u2014\u2013-]|\b(?:{_CONNECTOR_WORDS})\b)+", re.I)
 # Upper case only: "B or C?" compares; "B and a date" steers.
 _OTHER_LABEL = re.compile(r"(?i:\b(?:or|vs\.?|versus|and)|/)\s*(?:(?i:option)\s+)?[A-D]\b")
 # "B is the best one, thanks": a choice with nothing to steer.
@@ -189,7 +190,7 @@ def parse_choice(text: str, labels: str) -> Choice | None:
     introduced = bool(match.group("verb") or match.group("option"))
     if _OTHER_LABEL.search(rest):
         return None  # "B or C?" asks, it does not choose
-    starts_cleanly = not rest.strip() or bool(_CONNECTORS.match(rest))
+    starts_cleanly = not rest.strip() or bool(_CLEAN_START.match(rest))
     # A bare "a"/"A" followed by a word is the article ("A warmer version"); other letters
     # followed by a word ("B warmer") are a choice that steers.
     if not introduced and not starts_cleanly and label == "A":

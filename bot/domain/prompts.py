@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.domain.brief import Brief
 
@@ -81,7 +82,8 @@ class Prompt:
     """A system prompt and a message list, ready for the Messages API."""
 
     system: str
-    messages: list[dict[str, str]]
+    # A message's content is text, or content blocks (attached files: bot/domain/files.py).
+    messages: list[dict[str, Any]]
 
 
 def quote(tag: str, text: str, *, limit: int = MAX_QUOTED_CHARS) -> str:

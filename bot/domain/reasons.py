@@ -158,15 +158,22 @@ def _tone_tail(formality: float | None) -> str:
 
 def reason_chips_blocks(*, draft_id: int, version: int) -> list[Block]:
     """One ephemeral with a chip per reason, for the person who gave the thumbs-down."""
+    return _with_chips(
+        f"What missed in draft v{version}? Pick a reason (only you see this): it teaches me "
+        "your style.",
+        draft_id=draft_id,
+        tail="Or reply in the thread with what you need and I'll take another run at it.",
+    )
+
+
+def reason_noted_blocks(message: str, *, draft_id: int) -> list[Block]:
+    """The chips' ephemeral once a reason is in: what it did, and the chips to change it."""
+    return _with_chips(message, draft_id=draft_id, tail="Pick another reason to change it.")
+
+
+def _with_chips(text: str, *, draft_id: int, tail: str) -> list[Block]:
     return [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"What missed in draft v{version}? Pick a reason (only you see this): "
-                "it teaches me your style.",
-            },
-        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3_000]}},
         {
             "type": "actions",
             "block_id": "reasons",
@@ -180,16 +187,7 @@ def reason_chips_blocks(*, draft_id: int, version: int) -> list[Block]:
                 for reason, label in REASON_LABELS.items()
             ],
         },
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "Or reply in the thread with what you need and I'll take another run "
-                    "at it.",
-                }
-            ],
-        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": tail}]},
     ]
 
 

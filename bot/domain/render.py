@@ -97,11 +97,13 @@ def brief_blocks(
     confirmed: Mapping[str, str] | None = None,
     questions: list[Block] | None = None,
     rules: list[Block] | None = None,
+    files: list[Block] | None = None,
 ) -> list[Block]:
     """The brief as Baton understood it, with an Edit button; each assumption not yet
     `confirmed` (text -> who confirmed it) has Right / Wrong buttons. `questions` replaces
     the plain list of open questions (hand-offs, bot/domain/handoff.py); `rules` is the
-    channel's "from channel rules" section (bot/domain/house_rules.py)."""
+    channel's "from channel rules" section (bot/domain/house_rules.py); `files` the line
+    naming the attached files it rests on and those skipped (bot/domain/files.py)."""
     title = "Brief" if version <= 1 else f"Brief (v{version})"
     lines = [
         f"*{title}*",
@@ -125,6 +127,7 @@ def brief_blocks(
             blocks.append(_section(f"*{label}*\n{_bullets(items)}"))
         if label == "Constraints":
             blocks += rules or []
+    blocks += files or []
     status = f"Confidence: {brief.confidence}"
     if brief.confidence_reason:
         status += f" ({escape_mrkdwn(brief.confidence_reason)})"

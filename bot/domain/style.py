@@ -538,6 +538,7 @@ class _Vote:
     vote: float
     weight: float
     edit: EditSignal | None = None  # the edit behind a FINAL_EDIT vote, for its reason
+    reason: RejectReason | None = None  # the reason chip behind a REJECT vote, likewise
 
 
 def _aware(at: datetime) -> datetime:
@@ -563,7 +564,9 @@ def _votes_by_dimension(
             if vote == 0.0 or len(votes) >= WINDOW:
                 continue
             position_weight = 0.5 ** (len(votes) / POSITION_HALF_LIFE)
-            votes.append(_Vote(signal.kind, vote, position_weight * age_weight, signal.edit))
+            votes.append(
+                _Vote(signal.kind, vote, position_weight * age_weight, signal.edit, signal.reason)
+            )
     return out
 
 
@@ -594,8 +597,19 @@ _TRAIT_ADJECTIVE: dict[tuple[Dimension, int], str] = {
 }
 
 
-def _group(kind: FeedbackKind) -> str:
+def _group(kind: FeedbackKind, reason: RejectReason | None = None) -> str:
+    if reason is not None:
+        return f"reason:{reason.value}"  # a thumbs-down that said why, in its own words
     return "asked" if kind in _ASKED_KINDS else kind.value
+
+
+# What a thumbs-down's reason is called in a learned value's reason.
+_REASON_SAID: dict[str, str] = {
+    RejectReason.TOO_LONG.value: "you said too long on",
+    RejectReason.TOO_SHORT.value: "you said too short on",
+    RejectReason.WRONG_TONE.value: "you said the tone was off on",
+    RejectReason.OTHER.value: "you said what missed on",
+}
 
 
 def _edit_reason(dim: Dimension, sign: int, edits: list[_Vote], considered: int) -> str:
@@ -634,7 +648,7 @@ def _reason(dim: Dimension, sign: int, support: list[_Vote], considered: int) ->
     weight_by_group: dict[str, float] = {}
     count_by_group: dict[str, int] = {}
     for v in support:
-        g = _group(v.kind)
+        g = _group(v.kind, v.reason)
         weight_by_group[g] = weight_by_group.get(g, 0.0) + v.weight * abs(v.vote)
         count_by_group[g] = count_by_group.get(g, 0) + 1
     group = max(weight_by_group, key=lambda g: (weight_by_group[g], count_by_group[g]))
@@ -643,6 +657,8 @@ def _reason(dim: Dimension, sign: int, support: list[_Vote], considered: int) ->
         edits = [v for v in support if v.kind is FeedbackKind.FINAL_EDIT]
         return _edit_reason(dim, sign, edits, considered)
     of_last = "your last draft" if considered == 1 else f"{k} of your last {considered} drafts"
+    if group.startswith("reason:"):
+        return f"{_REASON_SAID.get(group.removeprefix('reason:'), 'you said why on')} {of_last}"
     if group == "asked":
         phrase = _ASKED_PHRASE[(dim, sign)]
         trims = sum(1 for v in support if v.kind is FeedbackKind.SHORTER)

@@ -22,6 +22,7 @@ Standard library only, so it can ship with the bot without adding dependencies.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
 import secrets
@@ -685,8 +686,60 @@ def _validate_messages(messages: Any) -> None:
                     raise _invalid(f"messages.{i}.content.{j}.type: Field required")
                 if block["type"] == "text" and not isinstance(block.get("text"), str):
                     raise _invalid(f"messages.{i}.content.{j}.text: Field required")
+                if block["type"] in ("image", "document"):
+                    _validate_source(block, f"messages.{i}.content.{j}")
         else:
             raise _invalid(f"messages.{i}.content: Input should be a valid string or list")
+
+
+_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+_IMAGE_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+_MAX_IMAGE_BASE64 = 5 * 1024 * 1024  # the API's limit on one image's base64 string
+
+
+def _validate_source(block: dict, where: str) -> None:
+    """An image or document block's source, checked as the API checks it: type, media type,
+    base64 that decodes, images within 5 MB and of the type they claim."""
+    source = block.get("source")
+    if not isinstance(source, dict):
+        raise _invalid(f"{where}.source: Field required")
+    kind = source.get("type")
+    media_type = source.get("media_type")
+    data = source.get("data")
+    if block["type"] == "image":
+        if kind == "url":
+            return
+        if kind != "base64":
+            raise _invalid(f"{where}.source.type: Input should be 'base64', 'url' or 'file'")
+        if media_type not in _IMAGE_TYPES:
+            raise _invalid(f"{where}.source.media_type: Input should be {', '.join(_IMAGE_TYPES)}")
+    else:
+        if kind == "text":
+            if media_type != "text/plain" or not isinstance(data, str):
+                raise _invalid(f"{where}.source: a text source needs media_type text/plain, data")
+            return
+        if kind in ("url", "content", "file"):
+            return
+        if kind != "base64" or media_type != "application/pdf":
+            raise _invalid(f"{where}.source.media_type: Input should be 'application/pdf'")
+    if not isinstance(data, str) or not data:
+        raise _invalid(f"{where}.source.data: Field required")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise _invalid(f"{where}.source.data: invalid base64 data") from None
+    if block["type"] == "image":
+        if len(data) > _MAX_IMAGE_BASE64:
+            raise _invalid(f"{where}.source.base64: image exceeds 5 MB maximum")
+        if not raw.startswith(_IMAGE_MAGIC[media_type]):
+            raise _invalid(f"{where}: Image does not match the provided media type {media_type}")
+    elif not raw.lstrip().startswith(b"%PDF-"):
+        raise _invalid(f"{where}: The PDF specified was not valid.")
 
 
 def _validate_system(system: Any) -> None:

@@ -32,6 +32,8 @@ from bot.domain.brief import (
     vague_request_questions,
     word_limit,
 )
+from bot.domain.files import attached_names
+from bot.domain.options import OPTIONS_TOOL_NAME, count_of_prompt
 
 # _REVISION_ASKS is read, not copied, so the drafter recognises exactly the asks Baton sends.
 from bot.domain.prompts import _REVISION_ASKS, BRIEF_TOOL_NAME, Revision
@@ -52,6 +54,13 @@ DEFAULT_TOKENS_PER_SECOND = 40.0
 SHORT_STYLE_WORDS = 40
 # Under this many words a draft is one line: no headline, greeting or paragraphs fit.
 TINY_WORDS = 12
+# What each offline option does differently (the three structures of `_compose`, then warmth).
+_OPTION_APPROACHES = (
+    "Straight paragraphs",
+    "Three questions",
+    "TL;DR and bullets",
+    "Warmer paragraphs",
+)
 # Baton counts the label line too when it checks a word limit, so a draft leaves room for it.
 _LABEL_WORDS = count_words(LABEL_LINE)
 
@@ -168,6 +177,19 @@ def _user_texts(request: dict) -> list[str]:
         for m in reversed(messages)
         if isinstance(m, dict) and m.get("role") == "user"
     ]
+
+
+def _files_given(request: dict) -> list[str]:
+    """Names of the files attached to the request's last user message (bot/domain/files.py)."""
+    messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+    users = [m for m in messages if m.get("role") == "user"]
+    return attached_names(users[-1].get("content")) if users else []
+
+
+def _files_note(names: list[str]) -> str:
+    """What the drafter says of files it was given and cannot read."""
+    listed = ", ".join(f"`{' '.join(n.split())[:80]}`" for n in names)
+    return f"_Files I was given: {listed}. The offline drafter can't read them; Claude would._"
 
 
 def _system_text(request: dict) -> str:
@@ -723,8 +745,10 @@ class OfflineDrafter:
         self.tokens_per_second = tokens_per_second
 
     def install(self, fake: FakeClaude) -> None:
-        """Answer `record_brief` with `brief` and every other call with `reply`."""
+        """Answer `record_brief` with `brief`, `record_options` with `options` and every
+        other call with `reply`."""
         fake.on_tool(BRIEF_TOOL_NAME, self.brief)
+        fake.on_tool(OPTIONS_TOOL_NAME, self.options)
         fake.responder = self.reply
 
     # -- briefs ---------------------------------------------------------------------------
@@ -756,6 +780,10 @@ class OfflineDrafter:
         audience = _audience(text)
         deliverable = _deliverable(goal) or _deliverable(_plain(text))
         assumptions = [BRIEF_LABEL]
+        files = _files_given(request)
+        if files:
+            names = ", ".join(" ".join(n.split())[:80] for n in files)
+            assumptions.append(f"Attached files: {names} (the offline drafter can't read them)")
         if audience is None:
             assumptions.append(f"Audience: {ASSUMED_AUDIENCE} (the request does not say who)")
         if deliverable is None:
@@ -776,6 +804,23 @@ class OfflineDrafter:
             confidence_reason=CONFIDENCE_REASON,
         ).model_dump()
 
+    # -- options --------------------------------------------------------------------------
+
+    def options(self, request: dict) -> dict:
+        """Labelled options for an `options_prompt` request: the drafter's three structures
+        (and a warmer fourth), each a short version of the deliverable, each labelled."""
+        prompt_text = next((t for t in _user_texts(request) if "<brief>" in t), "")
+        ctx = _context(_brief_from(_tag(prompt_text, "brief") or "{}"), _system_text(request))
+        budget = self._budget(ctx)
+        options = []
+        for index in range(min(count_of_prompt(prompt_text), len(_OPTION_APPROACHES))):
+            blocks = _compose(ctx, index) if index < 3 else _warm(_compose(ctx, 0))
+            body = _render(_fit(blocks, budget))
+            options.append(
+                {"approach": _OPTION_APPROACHES[index], "text": f"{LABEL_LINE}\n\n{body}"}
+            )
+        return {"varies": "structure (offline drafter, not Claude)", "options": options}
+
     # -- drafts and summaries -------------------------------------------------------------
 
     def reply(self, request: dict) -> FakeReply:
@@ -786,10 +831,12 @@ class OfflineDrafter:
         if BRIEF_TOOL_NAME in tool_names and "<request>" in "".join(texts):
             # Brief calls normally reach `brief` through on_tool; this covers tool_choice auto.
             return FakeReply(tool_name=BRIEF_TOOL_NAME, tool_input=self.brief(request))
+        if OPTIONS_TOOL_NAME in tool_names and "<brief>" in last:
+            return FakeReply(tool_name=OPTIONS_TOOL_NAME, tool_input=self.options(request))
         if "<items>" in last:
             return FakeReply(text=self.summary(_tag(last, "items") or ""))
         if "<brief>" in last:
-            text = self.draft(last, _system_text(request))
+            text = self.draft(last, _system_text(request), files=_files_given(request))
             return FakeReply(text=text, tokens_per_second=self.tokens_per_second)
         return FakeReply(
             text=f"_{OFFLINE_LABEL}: it only writes briefs, drafts and digest summaries._"
@@ -812,8 +859,9 @@ class OfflineDrafter:
         sentence = _cap(_join(parts)) if parts else "Nothing waits for you"
         return f"{sentence} (offline drafter summary, not Claude)."
 
-    def draft(self, prompt_text: str, system: str = "") -> str:
-        """A labelled draft (or revision) for a `draft_prompt` user message and system prompt."""
+    def draft(self, prompt_text: str, system: str = "", *, files: list[str] | None = None) -> str:
+        """A labelled draft (or revision) for a `draft_prompt` user message and system prompt;
+        `files` names the attached files (it cannot read them, and says so)."""
         brief = _brief_from(_tag(prompt_text, "brief") or "{}")
         ctx = _context(brief, system)
         previous_text = _tag(prompt_text, "previous_draft")
@@ -833,11 +881,15 @@ class OfflineDrafter:
             blocks = _add_specifics(base, ctx)
         elif revision is Revision.REDO:
             blocks = _another_take(ctx, previous)
+        elif revision is Revision.CHOSEN:
+            blocks = base  # the option the person picked, as it stands
         elif revision is Revision.REPLY and reply_text:
             blocks, budget, notes, keep = _revise(base, reply_text, ctx, budget)
         else:  # first, retry, edited brief: a fresh draft from the brief as it stands
             blocks = _compose(ctx, 0)
 
+        if files:
+            notes.append(_files_note(files))
         if ctx.language:
             notes.insert(
                 0,

@@ -23,7 +23,7 @@ from bot.domain.views import brief_from_form, edit_brief_modal
 from bot.preferences import Preferences
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
-from handlers.actions import assumptions, channel_rules, finalise, handoffs
+from handlers.actions import assumptions, channel_rules, finalise, handoffs, options, reasons
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,8 @@ def register(app: App, baton: Baton, preferences: Preferences) -> None:
     finalise.register(app, baton)
     channel_rules.register(app, baton)
     handoffs.register(app, baton)
+    options.register(app, baton)
+    reasons.register(app, baton)
 
 
 def _quietly(work: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.constants import ACTION_ASSUMPTION_RIGHT, ACTION_ASSUMPTION_WRONG, ACTION_FINALISE
 from bot.domain.assumptions import (
@@ -207,3 +209,19 @@ def test_the_constraint_fits_the_brief_s_item_limit() -> None:
     line = correction_constraint("a" * 300, "b" * 500)
     assert len(line) <= 500 and line.startswith("a" * 300)
     assert Brief.model_validate(brief(constraints=[line]).model_dump()).constraints == [line]
+
+
+@given(value=st.none() | st.integers() | st.text(max_size=40))
+def test_parsing_any_button_value_never_crashes(value: object) -> None:
+    """Forged or odd values parse to a reference (whose value parses back to it), or None."""
+    ref = parse_value(value)
+    assert ref is None or parse_value(ref.value) == ref
+    assert parse_value("01:1:1") == parse_value("1:1:1")
+
+
+@given(entered=st.none() | st.text(max_size=600))
+def test_any_answer_gives_a_line_or_an_error(entered: str | None) -> None:
+    """A correction is one non-empty line within the limit, or an error to show."""
+    answer, error = answer_from_form({ANSWER_BLOCK: entered}, brief())
+    assert (answer is None) != (error is None)
+    assert answer is None or (0 < len(answer) <= 300 and "\n" not in answer)

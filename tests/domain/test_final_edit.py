@@ -4,6 +4,8 @@ the Finalise form."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain.final_edit import (
     INPUT_LIMIT,
@@ -177,3 +179,24 @@ def test_the_posted_final_says_whose_it_is_and_what_changed() -> None:
     text = str(blocks)
     assert "*Final*, edited by <@UBOB> from draft v3" in text and "cut 80%" in text
     assert "*Draft v" not in text
+
+
+@given(draft=st.text(max_size=400), final=st.text(max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_the_diff_accounts_for_every_word(draft: str, final: str) -> None:
+    """Any two texts: kept + replaced + removed = the draft's words, kept + replaced + added =
+    the final's; never more sentences cut than the draft has."""
+    diff = diff_texts(draft, final)
+    assert diff.final_words - diff.draft_words == diff.words_added - diff.words_removed
+    assert diff.words_replaced + diff.words_removed <= diff.draft_words
+    assert diff.words_replaced + diff.words_added <= diff.final_words
+    assert 0 <= diff.sentences_cut <= diff.draft_words
+    assert diff.length_ratio >= 0 and isinstance(diff.summary(), str)
+
+
+@given(values=st.dictionaries(st.sampled_from(["final_0", "final_1", "x"]), st.none() | st.text()))
+def test_any_submitted_form_gives_a_final_or_errors(values: dict) -> None:
+    """Whatever the form holds: a non-empty final, or errors; never both, never neither."""
+    final, errors = final_from_form(values)
+    assert (final is None) == bool(errors)
+    assert final is None or final.strip()

@@ -495,3 +495,60 @@ def test_the_page_escapes_html_before_formatting() -> None:
     assert "<img" not in out["blocks"] and "&lt;b&gt;Go&lt;/b&gt;" in out["blocks"]
     assert 'data-action-id="x&quot;&gt;&lt;img src=x&gt;"' in out["blocks"]
     assert out["encoded"] == "<@UBATON> &lt;b&gt; &amp; co"
+
+
+def test_a_person_picker_on_a_message_sends_the_pick(
+    fake: FakeSlack, client: WebClient, receiver: Receiver
+) -> None:
+    """A users_select in a section's accessory: picking someone on the page delivers the
+    block action Slack sends (selected_user, block_id); a picker that is not there is a 404."""
+    picker = {
+        "type": "section",
+        "block_id": "q1",
+        "text": {"type": "mrkdwn", "text": "Which markets?"},
+        "accessory": {
+            "type": "users_select",
+            "action_id": "hand_off",
+            "placeholder": {"type": "plain_text", "text": "Hand off to…"},
+            "initial_user": "UBOB",
+        },
+    }
+    ts = client.chat_postMessage(channel="CGEN", text="Brief", blocks=[picker])["ts"]
+    pick = {
+        "user": "UALICE",
+        "channel": "CGEN",
+        "message_ts": ts,
+        "action_id": "hand_off",
+        "block_id": "q1",
+        "selected": "UBOB",
+    }
+    ok(fake, "/ui/select", pick)
+    (payload,) = fake.wait_for(lambda: receiver.payloads("block_actions"), message="the pick")
+    [action] = payload["actions"]
+    assert (action["type"], action["selected_user"], action["block_id"]) == (
+        "users_select",
+        "UBOB",
+        "q1",
+    )
+    assert payload["container"]["message_ts"] == ts and payload["user"]["id"] == "UALICE"
+    assert payload["state"]["values"]["q1"]["hand_off"]["selected_user"] == "UBOB"
+    assert post(fake, "/ui/select", {**pick, "action_id": "nope"})[0] == 404
+    assert post(fake, "/ui/select", {**pick, "selected": "UNOBODY"})[0] == 404
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_page_renders_a_person_picker_escaped() -> None:
+    script = """
+    const ui = require(process.argv[1]);
+    const el = {type: "users_select", action_id: 'h"><b>', initial_user: "UB",
+      placeholder: {type: "plain_text", text: "<i>Pick</i>"}};
+    console.log(JSON.stringify(ui.renderBlocks(
+      [{type: "section", block_id: "q", text: {type: "mrkdwn", text: "Q"}, accessory: el}],
+      {ctx: {users: {}, channels: {}, me: "UA"}})));
+    """
+    run = subprocess.run(
+        ["node", "-e", script, str(APP_JS)], capture_output=True, text=True, timeout=30, check=True
+    )
+    html = json.loads(run.stdout)
+    assert '<select class="block-users-select"' in html
+    assert 'data-action-id="h&quot;&gt;&lt;b&gt;"' in html and "&lt;i&gt;Pick&lt;/i&gt;" in html

@@ -21,7 +21,8 @@ mention, react, click buttons, fill modals, run slash commands, open Home (``_ui
 Modules: ``_fake`` (FakeSlack: lifecycle, people's actions, inspection, fault switches,
 delivery), ``_web_api`` (the Web API methods), ``_blocks`` (Block Kit limits), ``_http``
 (server and request plumbing), ``_socket`` (Socket Mode: WebSocket server, envelopes, acks),
-``_ui`` (the browser page's endpoints), ``_models`` (Call, Message, Delivery).
+``_ui`` (the browser page's endpoints), ``_files`` (uploads, files.info and file downloads
+that need the bot token), ``_models`` (Call, Message, Delivery).
 """
 
 from bot.fakes.slack._blocks import validate_blocks, validate_view

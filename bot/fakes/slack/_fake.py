@@ -39,6 +39,7 @@ from bot.fakes.slack._blocks import (
     find_element,
     validate_blocks,
 )
+from bot.fakes.slack._files import FileStore
 from bot.fakes.slack._http import Server, parse_params, pop_token, post
 from bot.fakes.slack._models import Call, Delivery, Message, next_id, next_ts
 from bot.fakes.slack._oauth import OAUTH_METHOD, OAuthApps
@@ -123,7 +124,7 @@ def _rich_text(text: str) -> list[dict[str, Any]] | None:
     ]
 
 
-class FakeSlack(WebApi, SocketMode, OAuthApps):
+class FakeSlack(WebApi, SocketMode, OAuthApps, FileStore):
     """A Slack workspace with one app (Baton) installed. Thread-safe; use as a context manager.
 
     ``socket_mode`` (settable at any time) sends deliveries over Socket Mode instead of POSTing
@@ -161,6 +162,7 @@ class FakeSlack(WebApi, SocketMode, OAuthApps):
     ) -> None:
         self.team_id = team_id
         self._init_oauth(client_id=client_id, client_secret=client_secret)
+        self._init_files()
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.bot_token = bot_token
@@ -198,6 +200,7 @@ class FakeSlack(WebApi, SocketMode, OAuthApps):
         self._limits: dict[str, int] = {}
         self._windows: dict[str, deque[float]] = {}
         self._latency: dict[str, float] = {}
+        self._reply_latency: dict[str, float] = {}
 
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._server: Server | None = None
@@ -420,21 +423,27 @@ class FakeSlack(WebApi, SocketMode, OAuthApps):
         *,
         thread_ts: str | None = None,
         files: list[dict[str, Any]] | None = None,
+        share_files: bool = True,
         wait: bool = True,
     ) -> str:
-        """A person posts; Baton gets ``message`` (and ``app_mention`` if mentioned). Returns ts."""
+        """A person posts; Baton gets ``message`` (and ``app_mention`` if mentioned). Returns ts.
+        ``files`` (from ``upload_file``) go with it as a ``file_share`` message, shared in the
+        conversation unless ``share_files`` is off (see ``_files``)."""
         with self._lock:
             ch = self._known_channel(channel)
             self._known_user(user)
+            ts = next_ts()
+            if files and share_files:
+                self._share_files(ch, ts, thread_ts, files)
             msg = Message(
                 channel=ch.id,
-                ts=next_ts(),
+                ts=ts,
                 user=user,
                 text=text,
                 team=self._sending_team(),
                 blocks=_rich_text(text),
                 thread_ts=thread_ts,
-                files=copy.deepcopy(files) if files else None,
+                files=self._file_copies(files),
                 subtype="file_share" if files else None,
                 client_msg_id=str(uuid.uuid4()),
             )
@@ -907,6 +916,16 @@ class FakeSlack(WebApi, SocketMode, OAuthApps):
             else:
                 self._latency.pop(method, None)
 
+    def delay_replies(self, method: str, seconds: float) -> None:
+        """Handle ``method`` at once but hold its answer ``seconds`` (0 to clear): the call has
+        taken effect in Slack while the caller has not heard so, as when a network is slow or
+        the caller dies waiting."""
+        with self._lock:
+            if seconds > 0:
+                self._reply_latency[method] = seconds
+            else:
+                self._reply_latency.pop(method, None)
+
     # ------------------------------------------------------------- Web API serving
 
     def _serve_api(
@@ -986,6 +1005,9 @@ class FakeSlack(WebApi, SocketMode, OAuthApps):
                     team_id=self._token_team(token),
                 )
             )
+            reply_delay = self._reply_latency.get(method, 0.0)
+        if reply_delay:
+            time.sleep(reply_delay)
         return status, answer, extra
 
     def _rate_limited(self, method: str) -> int | None:

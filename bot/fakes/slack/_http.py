@@ -36,6 +36,10 @@ class Backend(Protocol):
 
     def _serve_authorize(self, query: str) -> tuple[int, bytes, str, dict[str, str]]: ...
 
+    def _serve_file(
+        self, path: str, headers: Mapping[str, str]
+    ) -> tuple[int, bytes, str, dict[str, str]]: ...
+
 
 class Server(ThreadingHTTPServer):
     # Non-daemon request threads, so server_close() joins them: stop() leaves none behind.
@@ -81,6 +85,13 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/response/") and self.command == "POST":
             status, data, ctype = backend._serve_response_url(url.path[10:], body)
             self._send(status, data, ctype)
+        elif url.path.startswith("/files-pri/") and self.command == "GET":
+            # A file's bytes, for a bot token only (see _files).
+            status, data, ctype, headers = backend._serve_file(url.path, self.headers)
+            try:
+                self._send(status, data, ctype, headers)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the downloader gave up waiting (a slow download is a test's fault)
         elif url.path == "/oauth/v2/authorize" and self.command == "GET":
             # The consent page an install link leads to (see _oauth).
             status, data, ctype, headers = backend._serve_authorize(url.query)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from bot.fakes.slack._blocks import find_button
+from bot.fakes.slack._blocks import find_button, find_element
 from bot.fakes.slack._models import Delivery, Message, next_ts
 from bot.fakes.slack._web_api import Channel, with_block_ids
 
@@ -179,6 +179,7 @@ class SlackUi:
             "/ui/message": self._message,
             "/ui/reaction": self._reaction,
             "/ui/click": self._click,
+            "/ui/select": self._select,
             "/ui/submit": self._submit,
             "/ui/close": self._close,
             "/ui/home": self._home,
@@ -539,6 +540,27 @@ class SlackUi:
         ch = self._channel(user, channel)
         self._button(self._message_in(ch, ts).blocks, action_id, block_id)
         return lambda: fake.click_button(user, ch.id, ts, action_id, block_id=block_id)
+
+    def _select(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A person picks someone (``selected``) in a users_select on a stored message
+        (``channel`` + ``message_ts``)."""
+        user = self._person(data)
+        action_id = _need(data, "action_id")
+        block_id = _str(data, "block_id", required=False)
+        selected = _need(data, "selected")
+        self._need_receiver()
+        with self.fake._lock:
+            if selected not in self.fake._users:
+                raise UiError(404, f"unknown user {selected!r}")
+            ch = self._channel(user, _need(data, "channel"))
+            ts = _need(data, "message_ts")
+            blocks = self._message_in(ch, ts).blocks or []
+            if find_element(blocks, action_id, "users_select", block_id) is None:
+                raise UiError(404, f"no person picker {action_id!r} there")
+        self._background(
+            lambda: self.fake.select_user(user, ch.id, ts, action_id, selected, block_id=block_id)
+        )
+        return {}
 
     @staticmethod
     def _button(blocks: Any, action_id: str, block_id: str | None) -> None:

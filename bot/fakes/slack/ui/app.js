@@ -288,10 +288,28 @@ function renderImage(el, cls) {
   return url ? `<img class="${cls}" src="${escapeHtml(url)}" alt="${alt}" title="${alt}">` : "";
 }
 
-// An element in an actions block or a section accessory: buttons work, others are named.
+// A person picker (users_select): choosing someone sends the block action, as in Slack.
+function renderUsersSelect(el, blockId) {
+  const chosen = el.initial_user || "";
+  const placeholder = escapeHtml(textOf(el.placeholder) || "Pick a person…");
+  const options = people().map(
+    (u) =>
+      `<option value="${escapeHtml(u.id)}"${u.id === chosen ? " selected" : ""}>` +
+      `${escapeHtml(u.real_name)} (@${escapeHtml(u.name)})</option>`
+  );
+  return (
+    `<select class="block-users-select" data-action-id="${escapeHtml(el.action_id || "")}"` +
+    ` data-block-id="${escapeHtml(blockId)}"><option value=""${chosen ? "" : " selected"}>` +
+    `${placeholder}</option>${options.join("")}</select>`
+  );
+}
+
+// An element in an actions block or a section accessory: buttons and person pickers work,
+// others are named.
 function renderElement(el, blockId) {
   if (!el || typeof el !== "object") return "";
   if (el.type === "button") return renderButton(el, blockId);
+  if (el.type === "users_select") return renderUsersSelect(el, blockId);
   if (el.type === "image") return renderImage(el, "accessory-image");
   return `<span class="unsupported">[${escapeHtml(el.type)}]</span>`;
 }
@@ -930,6 +948,19 @@ function clickBlockButton(button) {
   api("/ui/click", body);
 }
 
+function pickUser(select) {
+  const message = select.closest(".message");
+  if (!select.value || !message) return;
+  api("/ui/select", {
+    user: S.user,
+    action_id: select.dataset.actionId,
+    block_id: select.dataset.blockId,
+    channel: message.dataset.channel,
+    message_ts: message.dataset.ts,
+    selected: select.value,
+  });
+}
+
 async function submitModal() {
   const view = S.state && S.state.view;
   if (!view) return;
@@ -1031,6 +1062,9 @@ function start() {
   S.user = params.get("user");
   S.channel = params.get("channel");
   document.addEventListener("click", onClick);
+  document.addEventListener("change", (ev) => {
+    if (ev.target.matches && ev.target.matches("select.block-users-select")) pickUser(ev.target);
+  });
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape" && !$("modal").hidden) closeModal(false);
   });

@@ -1,0 +1,101 @@
+"""The reason chips offered after a thumbs-down, and the "Other…" form."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.constants import CALLBACK_REASON_OTHER
+from bot.domain.inbound import form_values
+from bot.domain.reasons import REASON_ACTIONS, note_from_form, reason_for_action
+from bot.domain.style import RejectReason
+from bot.services import Baton
+from bot.slack_io import SlackCallFailed
+
+logger = logging.getLogger(__name__)
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+    return actions[0] if actions and isinstance(actions[0], dict) else {}
+
+
+def register(app: App, baton: Baton) -> None:
+    """Wire the chips and the form."""
+
+    def on_chip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        team_id, user_id = _ids(body)
+        action = _action(body)
+        reason = reason_for_action(str(action.get("action_id", "")))
+        value = str(action.get("value") or "")
+        if reason is RejectReason.OTHER:
+            asked = baton.reasons.other(team_id=team_id, user_id=user_id, value=value)
+            if asked.modal is None:
+                respond(text=asked.message, response_type="ephemeral", replace_original=False)
+                return
+            try:
+                baton.slack.open_view(trigger_id=str(body.get("trigger_id", "")), view=asked.modal)
+            except SlackCallFailed as exc:
+                respond(
+                    text=f"Slack would not open the form ({exc.error}); reply in the thread "
+                    "with what missed instead.",
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+            return
+        if reason is None:
+            respond(text="That button is out of date.", response_type="ephemeral")
+            return
+        outcome = baton.reasons.record(team_id=team_id, user_id=user_id, value=value, reason=reason)
+        if outcome.ok and outcome.blocks is not None:
+            # The chips stay, under what the reason did, so the person can change it.
+            respond(
+                text=outcome.message,
+                blocks=outcome.blocks,
+                response_type="ephemeral",
+                replace_original=True,
+            )
+        else:
+            respond(text=outcome.message, response_type="ephemeral", replace_original=False)
+
+    def on_other(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team_id, user_id = _ids(body)
+        note, errors = note_from_form(form_values(view))
+        if note is None:
+            ack(response_action="errors", errors=errors)
+            return
+        outcome = baton.reasons.record(
+            team_id=team_id,
+            user_id=user_id,
+            value=str(view.get("private_metadata") or ""),
+            reason=RejectReason.OTHER,
+            note=note,
+        )
+        if not outcome.ok:
+            ack(response_action="errors", errors={"note": outcome.message})
+            return
+        ack()
+        if outcome.channel_id is None:
+            return
+        try:
+            baton.slack.post_ephemeral(
+                channel=outcome.channel_id,
+                user=user_id,
+                text=outcome.message,
+                thread_ts=outcome.thread_ts,
+            )
+        except SlackCallFailed as exc:
+            logger.info("could not confirm a reason to %s: %s", user_id, exc.error)
+
+    for action_id in REASON_ACTIONS.values():
+        app.action(action_id)(on_chip)
+    app.view(CALLBACK_REASON_OTHER)(on_other)

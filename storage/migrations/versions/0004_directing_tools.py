@@ -1,8 +1,10 @@
-"""directing tools
+"""Directing tools (#5): assumption checks, channel house rules, hand-offs of open
+questions, options to choose from, files used as context; and on feedback, the measured
+Finalise edit, the option a choice was about and a thumbs-down's reason.
 
-Revision ID: e13d217ff942
+Revision ID: 0004
 Revises: 0003
-Created: 2026-11-30 12:04:13.725529
+Created: 2026-11-30
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e13d217ff942"
+revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -119,6 +121,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "request_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("file_id", sa.String(length=32), nullable=False),
+        sa.Column("message_ts", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["requests.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("team_id", "request_id", "file_id", name="uq_request_file"),
+    )
+    with op.batch_alter_table("request_files", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_request_files_request_id"), ["request_id"], unique=False
+        )
+
+    op.create_table(
         "draft_options",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.String(length=32), nullable=False),
@@ -168,6 +196,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_draft_options_set_id"))
 
     op.drop_table("draft_options")
+    with op.batch_alter_table("request_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_request_files_request_id"))
+
+    op.drop_table("request_files")
     with op.batch_alter_table("option_sets", schema=None) as batch_op:
         batch_op.drop_index("ix_option_set_request")
 

@@ -425,15 +425,21 @@ class Baton:
             )
             if draft is None or draft.id is None:
                 return
+            mine = {
+                "team_id": change.team_id,
+                "user_id": change.user_id,
+                "draft_id": draft.id,
+                "reaction": change.reaction,
+            }
             if not change.added:
-                feedback_store.retract_reaction(
-                    session,
-                    team_id=change.team_id,
-                    user_id=change.user_id,
-                    draft_id=draft.id,
-                    reaction=change.reaction,
-                )
+                taken_back = feedback_store.retract_reaction(session, **mine)
+                if taken_back is None and change.event_ts:
+                    feedback_store.note_early_removal(session, **mine, event_ts=change.event_ts)
                 return
+            if change.event_ts and feedback_store.removed_after(
+                session, **mine, event_ts=change.event_ts
+            ):
+                return  # added, then removed, delivered the other way round: nothing stands
             feedback_store.record_feedback(
                 session,
                 team_id=change.team_id,

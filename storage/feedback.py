@@ -7,7 +7,11 @@ from datetime import datetime
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from storage.models import Draft, Feedback, utcnow
+from storage.claims import claim_once
+from storage.models import Draft, EventClaim, Feedback, utcnow
+
+# A removal that found nothing to take back: its add may still be on its way.
+EARLY_REMOVAL = "unreact"
 
 
 def record_feedback(
@@ -69,6 +73,35 @@ def retract_reaction(
         feedback.retracted_at = utcnow()
         session.add(feedback)
     return feedback
+
+
+def note_early_removal(
+    session: Session, *, team_id: str, user_id: str, draft_id: int, reaction: str, event_ts: str
+) -> None:
+    """Remember a removal that arrived before its add, so the late add counts for nothing."""
+    key = f"{EARLY_REMOVAL}:{draft_id}:{user_id}:{reaction}:{event_ts}"
+    claim_once(session, team_id=team_id, key=key)
+
+
+def removed_after(
+    session: Session, *, team_id: str, user_id: str, draft_id: int, reaction: str, event_ts: str
+) -> bool:
+    """True when the person's removal of this reaction happened after `event_ts` but was
+    delivered first."""
+    prefix = f"{EARLY_REMOVAL}:{draft_id}:{user_id}:{reaction}:"
+    keys = session.exec(
+        select(EventClaim.key).where(
+            EventClaim.team_id == team_id, col(EventClaim.key).startswith(prefix)
+        )
+    ).all()
+    return any(_ts(key[len(prefix) :]) >= _ts(event_ts) for key in keys)
+
+
+def _ts(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
 
 
 def has_live_reaction(

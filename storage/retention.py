@@ -100,7 +100,11 @@ def expire_claims(session: Session, *, now: datetime) -> int:
         .where(
             col(EventClaim.claimed_at) < now - timedelta(days=EVENT_CLAIM_DAYS),
             # Deliveries only: "ask once per draft" claims hold for the draft's whole life.
-            or_(col(EventClaim.key).startswith("evt:"), col(EventClaim.key).startswith("msg:")),
+            or_(
+                col(EventClaim.key).startswith("evt:"),
+                col(EventClaim.key).startswith("msg:"),
+                col(EventClaim.key).startswith("unreact:"),
+            ),
         )
         .returning(col(EventClaim.key))
     ).all()

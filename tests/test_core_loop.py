@@ -190,6 +190,24 @@ def test_removing_a_reaction_takes_its_feedback_back(world: World) -> None:
     assert by_user[BOB].retracted_at is None
 
 
+def test_a_removal_delivered_before_its_add_leaves_no_feedback(world: World) -> None:
+    """Slack does not promise order: a reaction_removed that overtakes its reaction_added
+    still wins, so the late add records nothing that stands."""
+    ts = world.mention(LAUNCH)
+    [draft] = world.wait_for_drafts(ts, 1)
+    item = {"type": "message", "channel": CHANNEL, "ts": draft.ts}
+
+    def reaction(kind: str, event_ts: str) -> dict:
+        return {"type": kind, "user": ALICE, "reaction": "+1", "item": item, "event_ts": event_ts}
+
+    assert world.slack.send_event(reaction("reaction_removed", "1800000000.000200")).ok
+    assert world.slack.send_event(reaction("reaction_added", "1800000000.000100")).ok
+    world.slack.add_reaction(BOB, CHANNEL, draft.ts, "+1")  # in order: counts
+    world.idle()
+    live = [f.user_id for f in rows(world, Feedback) if f.retracted_at is None]
+    assert live == [BOB]
+
+
 def test_two_people_asking_for_shorter_get_one_shorter_version(world: World) -> None:
     """The same ask on the same draft twice is recorded twice but drafted once."""
     ts = world.mention(LAUNCH)

@@ -73,6 +73,9 @@ class ReactionChange:
     reaction: str
     added: bool
     event_id: str
+    # When Slack saw the change ("" if not sent): orders an add and a removal that arrive
+    # out of order, which Slack does not rule out.
+    event_ts: str = ""
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -206,6 +209,7 @@ def parse_reaction(body: dict[str, Any]) -> ReactionChange | None:
         reaction=normalise_reaction(str(reaction)),
         added=kind == "reaction_added",
         event_id=event_id,
+        event_ts=str(event.get("event_ts") or ""),
     )
 
 

@@ -6,27 +6,26 @@ import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anthropic
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.domain.brief import Brief
 from bot.domain.options import (
     OPTIONS_MAX_TOKENS,
-    OPTIONS_TOOL_NAME,
     OptionsAnswer,
     options_tool_schema,
 )
 from bot.domain.prompts import (
     BRIEF_MAX_TOKENS,
-    BRIEF_TOOL_NAME,
     DRAFT_MAX_TOKENS,
     Prompt,
     brief_tool_schema,
 )
 
 logger = logging.getLogger(__name__)
+_Answer = TypeVar("_Answer", bound=BaseModel)
 
 # Seconds Baton waits on Claude; httpx's read timeout bounds each wait for bytes, not a whole
 # call. Connecting is quick or the network is down. A non-streamed answer (a brief, a digest
@@ -106,51 +105,47 @@ class Claude:
 
     def extract_brief(self, prompt: Prompt) -> Brief:
         """Ask for the brief through a forced tool call and validate it; one repair attempt."""
-        messages: list[dict[str, Any]] = list(prompt.messages)
-        for attempt in range(2):
-            response = self._call(
-                lambda msgs=messages: self._client.messages.create(
-                    model=self.model,
-                    max_tokens=BRIEF_MAX_TOKENS,
-                    system=prompt.system,
-                    messages=msgs,
-                    tools=[brief_tool_schema()],
-                    tool_choice={"type": "tool", "name": BRIEF_TOOL_NAME},
-                )
-            )
-            tool_input = next(
-                (block.input for block in response.content if block.type == "tool_use"), None
-            )
-            try:
-                if not isinstance(tool_input, dict):
-                    raise ValueError("the model did not call the brief tool")
-                return Brief.model_validate(tool_input)
-            except (ValidationError, ValueError) as exc:
-                if attempt == 1:
-                    raise ModelError(
-                        "Claude returned a brief I could not read", retryable=True
-                    ) from None
-                logger.info("brief failed validation, asking again: %s", _short(exc))
-                messages = [
-                    *prompt.messages,
-                    {"role": "assistant", "content": f"(invalid brief: {_short(exc)})"},
-                    {"role": "user", "content": "Call record_brief again with every field valid."},
-                ]
-        raise AssertionError("unreachable")
+        return self._forced_tool(
+            prompt,
+            tool=brief_tool_schema(),
+            max_tokens=BRIEF_MAX_TOKENS,
+            model_type=Brief,
+            what="brief",
+        )
 
     def write_options(self, prompt: Prompt) -> OptionsAnswer:
         """Ask for labelled options through a forced tool call and validate them; one repair
         attempt, as for the brief."""
+        return self._forced_tool(
+            prompt,
+            tool=options_tool_schema(),
+            max_tokens=OPTIONS_MAX_TOKENS,
+            model_type=OptionsAnswer,
+            what="options",
+        )
+
+    def _forced_tool(
+        self,
+        prompt: Prompt,
+        *,
+        tool: dict[str, Any],
+        max_tokens: int,
+        model_type: type[_Answer],
+        what: str,
+    ) -> _Answer:
+        """Make Claude call `tool`, validate its input as `model_type`, and when it does not
+        validate, show Claude the problem and ask once more."""
+        name = tool["name"]
         messages: list[dict[str, Any]] = list(prompt.messages)
         for attempt in range(2):
             response = self._call(
                 lambda msgs=messages: self._client.messages.create(
                     model=self.model,
-                    max_tokens=OPTIONS_MAX_TOKENS,
+                    max_tokens=max_tokens,
                     system=prompt.system,
                     messages=msgs,
-                    tools=[options_tool_schema()],
-                    tool_choice={"type": "tool", "name": OPTIONS_TOOL_NAME},
+                    tools=[tool],
+                    tool_choice={"type": "tool", "name": name},
                 )
             )
             tool_input = next(
@@ -158,21 +153,19 @@ class Claude:
             )
             try:
                 if not isinstance(tool_input, dict):
-                    raise ValueError("the model did not call the options tool")
-                return OptionsAnswer.model_validate(tool_input)
+                    raise ValueError(f"the model did not call the {what} tool")
+                return model_type.model_validate(tool_input)
             except (ValidationError, ValueError) as exc:
                 if attempt == 1:
                     raise ModelError(
-                        "Claude returned options I could not read", retryable=True
+                        f"Claude returned {'a ' if what == 'brief' else ''}{what} I could not read",
+                        retryable=True,
                     ) from None
-                logger.info("options failed validation, asking again: %s", _short(exc))
+                logger.info("%s failed validation, asking again: %s", what, _short(exc))
                 messages = [
                     *prompt.messages,
-                    {"role": "assistant", "content": f"(invalid options: {_short(exc)})"},
-                    {
-                        "role": "user",
-                        "content": f"Call {OPTIONS_TOOL_NAME} again with every field valid.",
-                    },
+                    {"role": "assistant", "content": f"(invalid {what}: {_short(exc)})"},
+                    {"role": "user", "content": f"Call {name} again with every field valid."},
                 ]
         raise AssertionError("unreachable")
 

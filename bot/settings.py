@@ -16,7 +16,7 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_SCOPES = (
     "app_mentions:read,channels:history,groups:history,im:history,chat:write,"
     "reactions:read,commands,users:read,assistant:write,channels:read,groups:read,mpim:read,"
-    "files:read"
+    "im:read,files:read"
 )
 _SCOPE = re.compile(r"[a-z][a-z_.-]*(:[a-z_.-]+)*")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage import channel_rules as rules_store
@@ -34,7 +35,17 @@ def save_person(session: Session, *, team_id: str, user_id: str, **changes: Any)
     """Create or change a person's settings."""
     person = get_person(session, team_id=team_id, user_id=user_id)
     if person is None:
-        person = Person(team_id=team_id, user_id=user_id)
+        # Two replicas may meet a new person at once: insert-if-missing, then change the row
+        # whoever made it (a plain INSERT would fail one of them on the primary key).
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.exec(  # type: ignore[call-overload]
+            insert(Person)
+            .values(team_id=team_id, user_id=user_id, style={}, style_reset={}, updated_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        person = session.get(Person, (team_id, user_id), populate_existing=True)
+        assert person is not None
     for name, value in changes.items():
         setattr(person, name, value)
     person.updated_at = utcnow()

@@ -132,7 +132,7 @@ def brief_blocks(
     if brief.confidence_reason:
         status += f" ({escape_mrkdwn(brief.confidence_reason)})"
     if drafting:
-        status += " · :pencil2: the draft follows in this thread"
+        status += " · :pencil2: writing below in this thread"
     blocks.append(_context(status))
     blocks.append(
         {

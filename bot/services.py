@@ -25,7 +25,7 @@ from bot.constants import (
     REACTION_SHORTER,
     SUGGESTED_PROMPTS,
 )
-from bot.domain.assumptions import open_refs
+from bot.domain.assumptions import confirmed_brief, open_refs
 from bot.domain.brief import (
     VAGUE_QUESTIONS,
     Brief,
@@ -783,7 +783,7 @@ class Baton:
         brief = Brief.model_validate(request.brief)
         files = self.attachments.gather(request, max_input_tokens=self.max_input_tokens)
         prompt = draft_prompt(
-            brief,
+            confirmed_brief(brief, confirmed),
             style=style_instructions(profile)
             + ([f"Write in {language}, whatever language the request is in."] if language else []),
             revision=revision,

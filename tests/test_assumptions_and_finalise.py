@@ -80,7 +80,8 @@ def brief_message(world: World, ts: str) -> Any:
 
 def test_right_confirms_an_assumption_for_the_brief_and_later_drafts(world: World) -> None:
     """Right marks the assumption confirmed on the brief, with who; the next draft's footer
-    no longer lists it; a second Right says it was already confirmed."""
+    no longer lists it and Claude gets it as a constraint; a second Right says it was
+    already confirmed."""
     ts = world.mention(LAUNCH)
     [first] = world.wait_for_drafts(ts, 1)
     assert f"Rests on: {ASSUMED}" in block_texts(first)
@@ -105,6 +106,10 @@ def test_right_confirms_an_assumption_for_the_brief_and_later_drafts(world: Worl
     assert "Rests on" not in block_texts(second)
     assert ACTION_ASSUMPTION_RIGHT not in buttons(second)
     assert ACTION_FINALISE in buttons(second)
+    # Claude reads it as a fact now: among the constraints, no longer an assumption.
+    brief_sent = world.claude.message_calls()[-1].last_user_text.split("</brief>")[0]
+    assert f"{ASSUMED} (confirmed)" in brief_sent
+    assert '"assumptions": []' in brief_sent
 
     # The old draft's footer still has the button: clicking it changes nothing.
     world.slack.click_button(

@@ -174,3 +174,15 @@ def corrected_brief(brief: Brief, index: int, answer: str) -> Brief:
             "constraints": [*brief.constraints, correction_constraint(answer, assumption)],
         }
     )
+
+
+def confirmed_brief(brief: Brief, confirmed: Mapping[str, str]) -> Brief:
+    """The brief as Claude should read it for a draft: assumptions someone confirmed are
+    facts now, listed with the constraints rather than as guesses to hedge on."""
+    kept = [a for a in brief.assumptions if a not in confirmed]
+    if len(kept) == len(brief.assumptions):
+        return brief
+    facts = [f"{a} (confirmed)" for a in brief.assumptions if a in confirmed]
+    return brief.model_copy(
+        update={"assumptions": kept, "constraints": [*brief.constraints, *facts]}
+    )

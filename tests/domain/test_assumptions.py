@@ -12,6 +12,7 @@ from bot.domain.assumptions import (
     AssumptionRef,
     answer_from_form,
     assumption_rows,
+    confirmed_brief,
     corrected_brief,
     correction_constraint,
     correction_modal,
@@ -225,3 +226,11 @@ def test_any_answer_gives_a_line_or_an_error(entered: str | None) -> None:
     answer, error = answer_from_form({ANSWER_BLOCK: entered}, brief())
     assert (answer is None) != (error is None)
     assert answer is None or (0 < len(answer) <= 300 and "\n" not in answer)
+
+
+def test_confirmed_assumptions_reach_the_draft_as_constraints() -> None:
+    """A confirmed assumption moves to the constraints, marked; the others stay guesses."""
+    confirmed = confirmed_brief(brief(), {"The feature ships this week": "UBOB"})
+    assert confirmed.assumptions == ["Customers know the old report page"]
+    assert confirmed.constraints == ["Under 150 words", "The feature ships this week (confirmed)"]
+    assert confirmed_brief(brief(), {}) == brief()

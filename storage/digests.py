@@ -13,12 +13,14 @@ from sqlmodel import Session, col, select
 
 from bot.domain.handoff import decision_title
 from storage import handoffs as handoff_store
+from storage import options as option_store
 from storage.models import (
     ChannelDigest,
     DigestClaim,
     Draft,
     Feedback,
     Handoff,
+    OptionSet,
     Person,
     Request,
     utcnow,
@@ -166,7 +168,7 @@ def release_digests(session: Session, *, keys: list[tuple[str, str, str]]) -> No
 class Pending:
     """Something that may go in someone's digest."""
 
-    kind: str  # draft | questions | accepted
+    kind: str  # draft | questions | decision | options | accepted
     team_id: str
     request_id: int
     channel_id: str
@@ -300,6 +302,33 @@ def pending_for(
         waiting[(request.team_id, handoff.holder_id)].append(
             replace(item, title=decision_title(handoff.question))
         )
+    # Options shown and not yet chosen wait for their requester's pick.
+    for option_set, request in session.exec(
+        select(OptionSet, Request)
+        .join(
+            Request,
+            and_(
+                col(Request.id) == col(OptionSet.request_id),
+                col(Request.team_id) == col(OptionSet.team_id),
+            ),
+        )
+        .where(
+            OptionSet.state == option_store.SHOWN,
+            *_teams_of(people, Request.team_id),
+            *_involving(people),
+        )
+    ).all():
+        key = (request.team_id, request.requester_id)
+        if key in people:
+            waiting[key].append(
+                Pending.of(
+                    "options",
+                    request,
+                    message_ts=option_set.message_ts,
+                    version=0,
+                    at=option_set.created_at,
+                )
+            )
     accepted_by: dict[int, tuple[Draft, Request, datetime, set[str]]] = {}
     if accepted_since is None:
         return waiting, []

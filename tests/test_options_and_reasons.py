@@ -260,6 +260,27 @@ def test_use_b_makes_b_the_working_draft_and_writes_the_next_version_from_it(
     assert rows(world, Request)[0].state == "drafted"
 
 
+def test_options_waiting_for_a_choice_are_in_the_digest_until_chosen(world: World) -> None:
+    """`/baton digest` lists options shown and not chosen, linked to them; once B is
+    chosen they are gone (and the new draft waits for judgement instead)."""
+    ts = world.mention(ASK_OPTIONS)
+    message = options_message(world, ts)
+    dm = world.slack.open_dm(ALICE)
+    world.slack.send_slash_command(ALICE, CHANNEL, "/baton", "digest")
+    first = world.slack.wait_for(lambda: world.slack.messages(dm), message="the digest DM")
+    shown = block_texts(first[-1])
+    assert "choose an option" in shown and f"p{message.ts.replace('.', '')}" in shown
+    world.slack.click_button(ALICE, CHANNEL, message.ts, ACTION_USE_OPTION, block_id="option_B")
+    world.wait_for_drafts(ts, 1)
+    world.idle()
+    world.slack.send_slash_command(ALICE, CHANNEL, "/baton", "digest")
+    second = world.slack.wait_for(
+        lambda: world.slack.messages(dm)[1:] or None, message="the second digest"
+    )
+    assert "choose an option" not in block_texts(second[-1])
+    assert "judge draft v2" in block_texts(second[-1])
+
+
 def test_a_second_choice_is_refused_plainly(world: World) -> None:
     """Once B is chosen, Bob's Use A tells him who chose what; a made-up button value and a
     vanished set say they are out of date. Nothing more is written."""

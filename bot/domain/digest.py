@@ -35,7 +35,8 @@ WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 class DigestItem:
     """One line of a digest, from one channel."""
 
-    kind: str  # "draft" (to judge) | "questions" (to answer) | "decision" | "accepted"
+    # "draft" (to judge) | "questions" (to answer) | "decision" | "options" | "accepted"
+    kind: str
     channel_id: str
     title: str
     url: str
@@ -45,6 +46,7 @@ class DigestItem:
 
 SECTIONS = (
     ("decision", "Needs your decision"),  # questions handed to the person (bot/domain/handoff.py)
+    ("options", "Options waiting for your choice"),
     ("draft", "Drafts waiting for your judgement"),
     ("questions", "Briefs with questions for you"),
     ("accepted", "Accepted since your last digest"),

@@ -342,7 +342,9 @@ class WaitingLink:
 def _waiting_lines(items: list[WaitingLink]) -> str:
     lines = []
     for item in items:
-        label = "answer questions" if item.kind == "questions" else f"judge draft v{item.version}"
+        label = {"questions": "answer questions", "options": "choose an option"}.get(
+            item.kind, f"judge draft v{item.version}"
+        )
         lines.append(f"• <{item.url}|{escape_mrkdwn(item.title)}>: {label}")
     return "\n".join(lines)
 

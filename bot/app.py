@@ -152,7 +152,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
         work=work,
         jobs=jobs,
         updates=UpdateBudget(),
-        bot_user_id=bot_user_id,
         limits=settings.limits,
         max_input_tokens=settings.baton_max_input_tokens,
     )

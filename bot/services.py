@@ -144,7 +144,6 @@ class Baton:
     work: WorkPool
     jobs: JobRunner
     updates: UpdateBudget
-    bot_user_id: str
     # Baton's own retries after the SDK's: seconds to wait before each further attempt.
     model_backoff: tuple[float, ...] = (2.0, 8.0)
     stream_interval: float = 1.0

@@ -424,6 +424,9 @@ class Baton:
             )
             if draft is None or draft.id is None:
                 return
+            # An add and its removal may be handled at once on two threads or replicas, each
+            # before the other commits: take them one at a time, so the later sees the earlier.
+            draft_store.lock_draft(session, team_id=change.team_id, draft_id=draft.id)
             mine = {
                 "team_id": change.team_id,
                 "user_id": change.user_id,

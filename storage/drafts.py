@@ -85,6 +85,15 @@ def record_draft_message(
         )
 
 
+def lock_draft(session: Session, *, team_id: str, draft_id: int) -> None:
+    """Hold the draft's row until the transaction ends, so feedback on one draft is taken
+    one event at a time (SQLite's writers already queue: BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(
+            select(Draft.id).where(Draft.team_id == team_id, Draft.id == draft_id).with_for_update()
+        ).first()
+
+
 def draft_message_parts(session: Session, *, team_id: str, draft_id: int) -> list[str]:
     """The ts of each Slack message already showing the draft, part 0 first."""
     statement = (

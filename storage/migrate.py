@@ -112,6 +112,9 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
             # point at it and foreign keys are on. The pragma is ignored inside a transaction,
             # so it goes straight to the driver before ours begins; the check below replaces it.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            # Another process's whole upgrade may hold the write lock for longer than the
+            # usual 10 s wait (a slow disk, a busy machine): wait for it to finish instead.
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout=300000")  # type: ignore[union-attr]
         try:
             with connection.begin():
                 if engine.dialect.name == "postgresql":

@@ -24,25 +24,11 @@ from bot.preferences import Preferences
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
 from handlers.actions import assumptions, channel_rules, finalise, handoffs, options, reasons
+from handlers.actions._payload import clicked as _action
+from handlers.actions._payload import say as _say
+from handlers.actions._payload import team_and_user as _ids
 
 logger = logging.getLogger(__name__)
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    return actions[0] if isinstance(actions[0], dict) else {}
-
-
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    team = body.get("team") or {}
-    user = body.get("user") or {}
-    team_id = team.get("id") if isinstance(team, dict) else None
-    user_id = user.get("id") if isinstance(user, dict) else None
-    return str(team_id or user.get("team_id", "")), str(user_id or "")
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, baton: Baton, preferences: Preferences) -> None:

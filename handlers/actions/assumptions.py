@@ -15,27 +15,9 @@ from bot.constants import (
 )
 from bot.domain.inbound import form_values
 from bot.services import Baton
+from handlers.actions._payload import action_value, say, team_and_user
 
 logger = logging.getLogger(__name__)
-
-
-def team_and_user(body: dict[str, Any]) -> tuple[str, str]:
-    """The workspace and the person of an interaction payload."""
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
-
-
-def action_value(body: dict[str, Any]) -> object:
-    """The value of the button that was clicked."""
-    actions = body.get("actions")
-    first = actions[0] if isinstance(actions, list) and actions else {}
-    return first.get("value") if isinstance(first, dict) else None
-
-
-def say(respond: Respond, text: str) -> None:
-    """Tell the person who clicked, and no one else."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, baton: Baton) -> None:

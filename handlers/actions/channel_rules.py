@@ -9,12 +9,7 @@ from slack_bolt import Ack, App
 from bot.constants import CALLBACK_CHANNEL_RULES
 from bot.domain.inbound import form_values
 from bot.services import Baton
-
-
-def _team_and_user(body: dict[str, Any]) -> tuple[str, str]:
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
+from handlers.actions._payload import team_and_user as _team_and_user
 
 
 def register(app: App, baton: Baton) -> None:

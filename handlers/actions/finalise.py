@@ -10,7 +10,7 @@ from bot.constants import ACTION_FINALISE, CALLBACK_FINALISE
 from bot.domain.inbound import form_values
 from bot.finals import Finals
 from bot.services import Baton
-from handlers.actions.assumptions import action_value, say, team_and_user
+from handlers.actions._payload import action_value, say, team_and_user
 
 
 def register(app: App, baton: Baton) -> None:

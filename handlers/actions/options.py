@@ -8,20 +8,14 @@ from slack_bolt import Ack, App, Respond
 
 from bot.constants import ACTION_OPTIONS, ACTION_USE_OPTION
 from bot.services import Baton
+from handlers.actions._payload import action_value, team_and_user
+from handlers.actions._payload import say as _say
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str, str]:
     """Workspace, person and the clicked button's value, from a block_actions payload."""
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
-    action = actions[0] if actions and isinstance(actions[0], dict) else {}
-    team_id = team.get("id") or user.get("team_id") or ""
-    return str(team_id), str(user.get("id") or ""), str(action.get("value") or "")
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    team_id, user_id = team_and_user(body)
+    return team_id, user_id, str(action_value(body) or "")
 
 
 def register(app: App, baton: Baton) -> None:

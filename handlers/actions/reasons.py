@@ -13,19 +13,10 @@ from bot.domain.reasons import REASON_ACTIONS, note_from_form, reason_for_action
 from bot.domain.style import RejectReason
 from bot.services import Baton
 from bot.slack_io import SlackCallFailed
+from handlers.actions._payload import clicked as _action
+from handlers.actions._payload import team_and_user as _ids
 
 logger = logging.getLogger(__name__)
-
-
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
-    return actions[0] if actions and isinstance(actions[0], dict) else {}
 
 
 def register(app: App, baton: Baton) -> None:

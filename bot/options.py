@@ -505,27 +505,19 @@ class OptionDesk:
             completed_at=now,
         )
         option_store.link_draft(session, option=picked, draft=draft)
-        option_store.record_option_feedback(
-            session,
-            team_id=team_id,
-            user_id=user_id,
-            request_id=request.id,
-            kind=FeedbackKind.OPTION_CHOSEN.value,
-            option=picked,
-            draft=draft,
-            at=now,
-        )
-        for other in options:
-            if other is not picked:
-                option_store.record_option_feedback(
-                    session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    request_id=request.id,
-                    kind=FeedbackKind.OPTION_PASSED.value,
-                    option=other,
-                    at=now,
-                )
+        # The pick and every option passed over teach the chooser's style.
+        for option in options:
+            chosen = option is picked
+            option_store.record_option_feedback(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                request_id=request.id,
+                kind=(FeedbackKind.OPTION_CHOSEN if chosen else FeedbackKind.OPTION_PASSED).value,
+                option=option,
+                draft=draft if chosen else None,
+                at=now,
+            )
         if extra:
             # The steering words are a reply to the chosen option, as a thread reply would be.
             feedback_store.record_feedback(

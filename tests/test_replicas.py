@@ -365,7 +365,8 @@ def test_a_due_digest_goes_out_once_from_three_replicas(replicas: Replicas) -> N
         timeout=60,
         message="all three schedulers ticked",
     )
-    digests = [c for c in slack.calls_to("chat.postMessage") if "digest" in str(c.params).lower()]
+    posts = slack.calls_to("chat.postMessage")
+    digests = [c for c in posts if "Your Baton digest" in str(c.params)]
     assert len(digests) == 1, replicas.logs()
     assert digests[0].params["channel"] in (ALICE, slack.open_dm(ALICE))
     assert _rows(replicas.database_url, "SELECT state FROM digest_claims") == [("sent",)]

@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, insert  # noqa: E402
 
-from bot.claude import Claude  # noqa: E402
-from bot.digests import DigestRunner  # noqa: E402
-from bot.fakes.claude import FakeClaude  # noqa: E402
-from bot.fakes.slack import FakeSlack  # noqa: E402
-from bot.members import MemberCache  # noqa: E402
-from bot.slack_io import SlackIO, make_web_client  # noqa: E402
+from bot.adapters.claude import Claude  # noqa: E402
+from bot.adapters.members import MemberCache  # noqa: E402
+from bot.adapters.slack_io import SlackIO, make_web_client  # noqa: E402
+from bot.usecases.digests import DigestRunner  # noqa: E402
+from sandbox.claude import FakeClaude  # noqa: E402
+from sandbox.slack import FakeSlack  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Draft, Feedback, Person, Request  # noqa: E402
 

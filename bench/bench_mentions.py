@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.domain.prompts import BRIEF_TOOL_NAME  # noqa: E402
-from bot.fakes.claude import FakeClaude, FakeReply  # noqa: E402
-from bot.fakes.slack import FakeSlack  # noqa: E402
+from sandbox.claude import FakeClaude, FakeReply  # noqa: E402
+from sandbox.slack import FakeSlack  # noqa: E402
 
-BATON_RUN = [sys.executable, "-m", "bot.cli", "run"]
+BATON_RUN = [sys.executable, "-m", "bot.runtime.cli", "run"]
 DRAFT = (
     "Export is here. Download any report as CSV or PDF from the new Export button, "
     "share it with your team, and keep working in the tools you already use. "
@@ -145,7 +145,7 @@ def run_once(args: argparse.Namespace, replicas: int) -> dict[str, float]:
         if args.workers:
             env["BATON_DRAFT_WORKERS"] = str(args.workers)
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp, check=True
+            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"], env=env, cwd=tmp, check=True
         )
         ports = [free_port() for _ in range(replicas)]
         processes = [
@@ -153,7 +153,7 @@ def run_once(args: argparse.Namespace, replicas: int) -> dict[str, float]:
                 [
                     sys.executable,
                     "-m",
-                    "bot.cli",
+                    "bot.runtime.cli",
                     "run",
                     "--host",
                     "127.0.0.1",

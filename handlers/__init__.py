@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.degraded import Degraded
-from bot.digests import DigestRunner
-from bot.preferences import Preferences
-from bot.services import Baton
-from bot.workspaces import InstalledWorkspaces
+from bot.adapters.workspaces import InstalledWorkspaces
+from bot.runtime.degraded import Degraded
+from bot.usecases.digests import DigestRunner
+from bot.usecases.preferences import Preferences
+from bot.usecases.services import Baton
 from handlers import actions, commands, events, installs
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.domain.handoff import decision_title
+from bot.domain.states import DigestClaimState, DraftState, RequestState
 from storage import handoffs as handoff_store
 from storage import options as option_store
 from storage.models import (
@@ -77,7 +78,7 @@ def last_sent(session: Session) -> dict[tuple[str, str], datetime]:
     """When each recipient's last digest went out."""
     rows = session.exec(
         select(DigestClaim.team_id, DigestClaim.recipient, func.max(DigestClaim.sent_at))
-        .where(DigestClaim.state == "sent")
+        .where(DigestClaim.state == DigestClaimState.SENT)
         .group_by(col(DigestClaim.team_id), col(DigestClaim.recipient))
     ).all()
     return {(team, recipient): at for team, recipient, at in rows if at is not None}
@@ -94,7 +95,13 @@ def claim_digests(
     for start in range(0, len(wanted), CLAIM_CHUNK):
         chunk = wanted[start : start + CLAIM_CHUNK]
         rows = [
-            {"team_id": t, "recipient": r, "period": p, "state": "sending", "claimed_at": now}
+            {
+                "team_id": t,
+                "recipient": r,
+                "period": p,
+                "state": DigestClaimState.SENDING.value,
+                "claimed_at": now,
+            }
             for t, r, p in chunk
         ]
         statement = (
@@ -119,7 +126,7 @@ def claim_digests(
                         for t, r, p in lost[:CLAIM_CHUNK]
                     ]
                 ),
-                col(DigestClaim.state) == "sending",
+                col(DigestClaim.state) == DigestClaimState.SENDING,
                 col(DigestClaim.claimed_at) < now - stale_after,
             )
             .values(claimed_at=now)
@@ -149,7 +156,7 @@ def settle_digests(session: Session, *, keys: list[tuple[str, str, str]], state:
         session.exec(
             update(DigestClaim)  # type: ignore[call-overload]
             .where(_keys_clause(chunk))
-            .values(state=state, sent_at=utcnow() if state == "sent" else None)
+            .values(state=state, sent_at=utcnow() if state == DigestClaimState.SENT else None)
         )
 
 
@@ -159,7 +166,7 @@ def release_digests(session: Session, *, keys: list[tuple[str, str, str]]) -> No
         chunk = keys[start : start + CLAIM_CHUNK]
         session.exec(
             delete(DigestClaim).where(  # type: ignore[call-overload]
-                _keys_clause(chunk), col(DigestClaim.state) == "sending"
+                _keys_clause(chunk), col(DigestClaim.state) == DigestClaimState.SENDING
             )
         )
 
@@ -218,7 +225,7 @@ def pending_for(
     (the Home tab) only the requests they are part of are read."""
     latest = (
         select(Draft.team_id, Draft.request_id, func.max(Draft.version).label("version"))
-        .where(Draft.state == "complete")
+        .where(Draft.state == DraftState.COMPLETE)
         .group_by(col(Draft.team_id), col(Draft.request_id))
         .subquery()
     )
@@ -236,7 +243,7 @@ def pending_for(
             Request,
             and_(col(Request.id) == col(Draft.request_id), col(Request.team_id) == Draft.team_id),
         )
-        .where(Request.state == "drafted", col(Draft.completed_at) >= drafts_since)
+        .where(Request.state == RequestState.DRAFTED, col(Draft.completed_at) >= drafts_since)
         .where(*_teams_of(people, Request.team_id), *_involving(people))
     ).all()
     # Feedback counts only in its own workspace: keys carry the team as well as the id.
@@ -278,7 +285,7 @@ def pending_for(
                 waiting[key].append(item)
     for request in session.exec(
         select(Request).where(
-            Request.state == "needs_answers",
+            Request.state == RequestState.NEEDS_ANSWERS,
             *_teams_of(people, Request.team_id),
             *_involving(people),
         )

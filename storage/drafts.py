@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.domain.states import DraftState
 from storage.models import Draft, DraftMessage
 
 
@@ -40,7 +41,7 @@ def create_draft(
         parent_id=parent_id,
         asked_by=asked_by,
         instruction=instruction,
-        state="pending",
+        state=DraftState.PENDING,
         channel_id=channel_id,
     )
     session.add(draft)
@@ -66,7 +67,11 @@ def latest_complete_draft(session: Session, *, team_id: str, request_id: int) ->
     """The newest finished draft of a request: what a reply revises."""
     statement = (
         select(Draft)
-        .where(Draft.team_id == team_id, Draft.request_id == request_id, Draft.state == "complete")
+        .where(
+            Draft.team_id == team_id,
+            Draft.request_id == request_id,
+            Draft.state == DraftState.COMPLETE,
+        )
         .order_by(col(Draft.version).desc())
         .limit(1)
     )

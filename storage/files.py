@@ -9,9 +9,15 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from bot.domain.states import FileState
 from storage.models import RequestFile
 
-PENDING, USED, SKIPPED, FAILED = "pending", "used", "skipped", "failed"
+PENDING, USED, SKIPPED, FAILED = (
+    FileState.PENDING,
+    FileState.USED,
+    FileState.SKIPPED,
+    FileState.FAILED,
+)
 # Sizes are stored as 32-bit integers; Slack's largest upload is 1 GB, well under.
 _MAX_SIZE = 2**31 - 1
 

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain.handoff import question_key
+from bot.domain.states import HandoffState
 from storage.models import Handoff, Request, utcnow
 
-OPEN = "open"
-ANSWERED = "answered"
+OPEN, ANSWERED = HandoffState.OPEN, HandoffState.ANSWERED
 REASSIGNED = "reassigned"
 ERASED_USER = "erased"
 

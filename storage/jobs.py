@@ -16,9 +16,11 @@ from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from bot.domain.states import JobState
 from storage.models import Job
 
-PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+# Kept as short names: every query below reads them.
+PENDING, RUNNING, DONE, FAILED = JobState.PENDING, JobState.RUNNING, JobState.DONE, JobState.FAILED
 
 
 def enqueue_job(

@@ -134,7 +134,7 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     seconds_after_draft: float | None = None
     retracted_at: datetime | None = None
-    # A final_edit's measured changes (bot/domain/final_edit.EditDiff): numbers, no text.
+    # A final_edit's measured changes (bot/domain/finalise.EditDiff): numbers, no text.
     edit_diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # option_chosen / option_passed: the option it is about (its text's traits teach style).
     option_id: int | None = Field(default=None, foreign_key="draft_options.id")

@@ -8,10 +8,16 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from bot.domain.states import OptionSetState
 from storage.feedback import record_feedback
 from storage.models import Draft, DraftOption, Feedback, OptionSet
 
-PENDING, SHOWN, CHOSEN, FAILED = "pending", "shown", "chosen", "failed"
+PENDING, SHOWN, CHOSEN, FAILED = (
+    OptionSetState.PENDING,
+    OptionSetState.SHOWN,
+    OptionSetState.CHOSEN,
+    OptionSetState.FAILED,
+)
 
 
 def create_option_set(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col
 
+from bot.domain.states import JobState
 from storage import files as file_store
 from storage import handoffs as handoff_store
 from storage import options as option_store
@@ -118,7 +119,7 @@ def expire_claims(session: Session, *, now: datetime) -> int:
         delete(Job)
         .where(
             col(Job.updated_at) < now - timedelta(days=EVENT_CLAIM_DAYS),
-            col(Job.state).in_(("done", "failed")),
+            col(Job.state).in_((JobState.DONE, JobState.FAILED)),
         )
         .returning(col(Job.id))
     ).all()

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.fakes.claude import FakeClaude
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from tests.world import World
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.constants import ACTION_RETRY
-from bot.fakes.claude import FakeClaude, FakeReply
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude, FakeReply
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from tests.world import ALICE, CHANNEL, World, block_texts, buttons, scripted_draft
 

@@ -15,7 +15,7 @@ from bot.constants import (
     CALLBACK_PREFS,
 )
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeReply
+from sandbox.claude import FakeReply
 from storage.models import AssumptionCheck, BriefVersion, Draft, Feedback
 from storage.retention import expire_text
 from tests.world import (

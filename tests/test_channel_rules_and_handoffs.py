@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.constants import ACTION_HANDOFF, CALLBACK_CHANNEL_RULES, CALLBACK_PREFS
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.housekeeping import Housekeeper
+from bot.runtime.housekeeping import Housekeeper
 from storage.models import BriefVersion, ChannelRulesVersion, Draft, Handoff, Request, utcnow
 from storage.retention import EXPIRED_TEXT
 from tests.world import (

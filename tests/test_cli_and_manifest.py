@@ -14,7 +14,7 @@ import yaml
 
 from bot import constants
 from bot.constants import BOT_EVENTS, SLASH_COMMAND
-from bot.fakes.slack import FakeSlack
+from sandbox.slack import FakeSlack
 
 ALL_ACTIONS = [value for name, value in vars(constants).items() if name.startswith("ACTION_")]
 
@@ -28,7 +28,7 @@ def baton(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30):
         if not k.startswith(("SLACK_", "ANTHROPIC_", "BATON_", "DATABASE_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.runtime.cli", *args],
         env={**clean, **env},
         cwd=cwd,
         capture_output=True,
@@ -81,7 +81,16 @@ def test_baton_run_serves_health_and_never_logs_the_token(tmp_path: Path) -> Non
         migrated = baton(["db", "upgrade"], env, tmp_path)
         assert migrated.returncode == 0, migrated.stderr
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "bot.runtime.cli",
+                "run",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
             env={**os.environ, **env},
             cwd=tmp_path,
             stderr=subprocess.PIPE,

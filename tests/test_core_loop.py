@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeReply
+from sandbox.claude import FakeReply
 from storage.models import Draft, Feedback, Request
 from tests.world import (
     ALICE,

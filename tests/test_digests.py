@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.digests import DigestRunner
-from bot.members import MemberCache
+from bot.adapters.members import MemberCache
+from bot.usecases.digests import DigestRunner
 from storage.models import ChannelDigest, DigestClaim
 from tests.world import ALICE, BOB, CHANNEL, World, block_texts
 
@@ -229,7 +229,7 @@ def test_the_scheduler_ticks_in_the_background(world: World) -> None:
     sends what is due."""
     import time_machine
 
-    from bot.digests import start_scheduler
+    from bot.usecases.digests import start_scheduler
     from storage.models import utcnow
 
     a_waiting_draft(world)

@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.adapters.file_fetch import allowed_url
 from bot.domain.files import BRIEF_FILES_ASK, DRAFT_FILES_ASK
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeClaude
-from bot.fakes.offline import OfflineDrafter
-from bot.fakes.slack import FakeSlack
-from bot.file_fetch import allowed_url
+from sandbox.claude import FakeClaude
+from sandbox.offline import OfflineDrafter
+from sandbox.slack import FakeSlack
 from storage import people as people_store
 from storage.db import Database
 from storage.models import RequestFile

@@ -39,9 +39,9 @@ from bot.domain.inbound import (
 )
 from bot.domain.timing import parse_hhmm, valid_timezone
 from bot.domain.views import BRIEF_FIELDS, brief_from_form, edit_brief_modal
-from bot.fakes.slack import validate_blocks
-from bot.web import malformed, signature_ok
+from bot.runtime.web import malformed, signature_ok
 from handlers.commands import register as register_commands
+from sandbox.slack import validate_blocks
 from tests.world import form_state
 
 # Fast enough for every run; no example database, so nothing is written into the checkout.
@@ -787,7 +787,7 @@ def test_out_of_range_times_are_refused(hour: int, minute: int) -> None:
         raise AssertionError(f"{text} parsed")
 
 
-# ---- bot/web.py ---------------------------------------------------------------------------
+# ---- bot/runtime/web.py ----------------------------------------------------------------------
 
 content_types = st.sampled_from(
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fakes.claude import FakeReply
+from sandbox.claude import FakeReply
 from tests.test_digests import WED_0900, dms
 from tests.world import ALICE, CHANNEL, World, block_texts, draft_body
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bot.jobs import JobRunner
-from bot.work import WorkPool
+from bot.runtime.jobs import JobRunner
+from bot.runtime.work import WorkPool
 from storage import jobs as job_store
 from storage import requests as request_store
 from storage.db import Database

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.claude import Claude, ModelError
+from bot.adapters.claude import Claude, ModelError
+from bot.adapters.members import MemberCache
+from bot.adapters.slack_io import SlackCallFailed, SlackIO, make_web_client
 from bot.domain.prompts import Prompt
-from bot.fakes.claude import FakeClaude
-from bot.fakes.slack import FakeSlack
-from bot.members import MemberCache
-from bot.slack_io import SlackCallFailed, SlackIO, make_web_client
+from sandbox.claude import FakeClaude
+from sandbox.slack import FakeSlack
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc"

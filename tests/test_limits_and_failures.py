@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot.domain.render import DRAFT_PART_LIMIT
-from bot.fakes.claude import FakeReply
+from sandbox.claude import FakeReply
 from storage.models import Draft, Feedback, Request
 from tests.world import ALICE, CHANNEL, World, block_texts, draft_body, is_finished
 

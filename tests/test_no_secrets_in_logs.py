@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.cli import RedactTokens
+from bot.runtime.cli import RedactTokens
 from tests.world import CHANNEL, World
 
 

@@ -19,12 +19,12 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import create_engine, text
 
-from bot.cli import RedactTokens
-from bot.fakes.claude import FakeClaude
-from bot.fakes.slack import FakeSlack
+from bot.adapters.slack_io import WorkspaceUnknown
+from bot.adapters.workspaces import in_workspace
+from bot.runtime.cli import RedactTokens
 from bot.settings import SettingsError, load_settings
-from bot.slack_io import WorkspaceUnknown
-from bot.workspaces import in_workspace
+from sandbox.claude import FakeClaude
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from storage.installations import (
     EncryptedInstallationStore,
@@ -511,7 +511,16 @@ def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) 
         assert migrated.returncode == 0, migrated.stderr
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "bot.runtime.cli",
+                "run",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
             env={**clean, **env},
             cwd=tmp_path,
             stderr=subprocess.PIPE,

@@ -22,8 +22,8 @@ from bot.domain.brief import Brief
 from bot.domain.options import OPTIONS_TOOL_NAME, options_prompt
 from bot.domain.prompts import DRAFT_SYSTEM
 from bot.domain.reasons import REASON_ACTIONS
-from bot.fakes.claude import FakeReply
-from bot.fakes.offline import LABEL_LINE, OfflineDrafter
+from sandbox.claude import FakeReply
+from sandbox.offline import LABEL_LINE, OfflineDrafter
 from storage.models import Draft, DraftOption, Feedback, Job, OptionSet, Request
 from tests.world import (
     ALICE,

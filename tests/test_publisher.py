@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.adapters.publisher import DraftPublisher
+from bot.adapters.slack_io import SlackIO, UpdateBudget, make_web_client
 from bot.domain.render import DraftFooter
-from bot.fakes.slack import FakeSlack
-from bot.publisher import DraftPublisher
-from bot.slack_io import SlackIO, UpdateBudget, make_web_client
+from sandbox.slack import FakeSlack
 from tests.world import draft_body
 
 FOOTER = DraftFooter(

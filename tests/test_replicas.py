@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.fakes.claude import FakeClaude, FakeReply
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude, FakeReply
+from sandbox.slack import FakeSlack
 from storage import drafts as draft_store
 from storage import people as people_store
 from storage import requests as request_store
@@ -64,7 +64,7 @@ def _clean_env() -> dict[str, str]:
 
 def _upgrade(url: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
         env={**_clean_env(), "DATABASE_URL": url},
         capture_output=True,
         text=True,
@@ -121,7 +121,7 @@ class Replicas:
                 [
                     sys.executable,
                     "-m",
-                    "bot.cli",
+                    "bot.runtime.cli",
                     "run",
                     "--port",
                     str(port),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.housekeeping import Housekeeper
+from bot.runtime.housekeeping import Housekeeper
 from storage.claims import claim_once
 from storage.models import BriefVersion, Draft, EventClaim, Feedback, Request, utcnow
 from storage.retention import EXPIRED_TEXT

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.fakes.claude import FakeClaude, FakeReply
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude, FakeReply
+from sandbox.slack import FakeSlack
 from tests.world import ALICE, CHANNEL, block_texts, is_draft, is_finished, scripted_brief
 
 FINAL_WORDS = "Export is here, for every report."
@@ -47,10 +47,22 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, check=True
+            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            check=True,
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--host", "127.0.0.1"],
+            [
+                sys.executable,
+                "-m",
+                "bot.runtime.cli",
+                "run",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
             env=env,
             cwd=tmp_path,
             stderr=subprocess.PIPE,

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import create_app
+from bot.bootstrap import create_app
 from bot.constants import SLASH_COMMAND
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeClaude, FakeReply
-from bot.fakes.slack import FakeSlack
 from bot.settings import Settings
 from handlers.commands import help_blocks
+from sandbox.claude import FakeClaude, FakeReply
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from tests.world import (
     ALICE,
@@ -176,10 +176,13 @@ def test_baton_run_connects_in_socket_mode_and_stops_on_sigterm(tmp_path: Path) 
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
         subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, check=True
+            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            check=True,
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.runtime.cli", "run"],
             env=env,
             cwd=tmp_path,
             stderr=subprocess.PIPE,

@@ -12,8 +12,8 @@ import pytest
 
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.domain.render import escape_mrkdwn
-from bot.fakes.claude import FakeReply
-from bot.fakes.slack import validate_blocks
+from sandbox.claude import FakeReply
+from sandbox.slack import validate_blocks
 from storage.models import Request
 from tests.world import World, block_texts, draft_body, rows
 

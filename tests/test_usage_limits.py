@@ -11,8 +11,8 @@ import pytest
 from bot.constants import ACTION_RETRY
 from bot.domain.limits import Limits
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeClaude
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from storage.models import Draft, Request, utcnow
 from tests.world import ALICE, BOB, CHANNEL, World, block_texts, buttons, rows, scripted_brief

@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.constants import ACTION_EDIT_BRIEF, ACTION_FORGET_CONFIRM, CALLBACK_PREFS
-from bot.fakes.claude import FakeClaude
-from bot.fakes.slack import FakeSlack
+from sandbox.claude import FakeClaude
+from sandbox.slack import FakeSlack
 from storage.db import Database
 from storage.models import (
     BriefVersion,

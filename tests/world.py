@@ -12,13 +12,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import BatonApp, create_app
+from bot.bootstrap import BatonApp, create_app
 from bot.domain.options import OPTIONS_TOOL_NAME, count_of_prompt
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.fakes.claude import FakeClaude, FakeReply
-from bot.fakes.slack import FakeSlack
+from bot.runtime.web import make_server, stop_server
 from bot.settings import Settings
-from bot.web import make_server, stop_server
+from sandbox.claude import FakeClaude, FakeReply
+from sandbox.slack import FakeSlack
 from storage.db import Database
 
 CHANNEL = "CGENERAL"

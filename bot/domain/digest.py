@@ -1,5 +1,5 @@
 """Digests: when one is due, what it may hold, and how it reads. Pure functions of data and
-a clock; the runner (bot/digests.py) does the I/O.
+a clock; the runner (bot/usecases/digests.py) does the I/O.
 
 When: a person's digest is due at their digest time on their digest days, in their time
 zone. After downtime a missed digest still goes out if the tick finds it within the grace

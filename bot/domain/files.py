@@ -1,5 +1,5 @@
 """Files people attach to a request or a reply in its thread: which ones Baton reads, which it
-skips and why, and how the ones it reads reach Claude. Pure: bot/attachments.py fetches, checks
+skips and why, and how the ones it reads reach Claude. Pure: bot/usecases/files.py fetches, checks
 access and stores the decisions; this decides from data and builds the content blocks."""
 
 from __future__ import annotations

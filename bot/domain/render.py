@@ -102,7 +102,7 @@ def brief_blocks(
     """The brief as Baton understood it, with an Edit button; each assumption not yet
     `confirmed` (text -> who confirmed it) has Right / Wrong buttons. `questions` replaces
     the plain list of open questions (hand-offs, bot/domain/handoff.py); `rules` is the
-    channel's "from channel rules" section (bot/domain/house_rules.py); `files` the line
+    channel's "from channel rules" section (bot/domain/channel_rules.py); `files` the line
     naming the attached files it rests on and those skipped (bot/domain/files.py)."""
     title = "Brief" if version <= 1 else f"Brief (v{version})"
     lines = [
@@ -145,7 +145,7 @@ def brief_blocks(
                     "text": {"type": "plain_text", "text": "Edit brief"},
                     "value": str(request_id),
                 },
-                # Options A, B, C for this brief, to choose from (bot/options.py).
+                # Options A, B, C for this brief, to choose from (bot/usecases/options.py).
                 *(
                     [
                         {

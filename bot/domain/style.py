@@ -179,7 +179,7 @@ class DraftTraits:
 
 @dataclass(frozen=True)
 class EditSignal:
-    """What a person's own edit of a draft changed (measured by bot/domain/final_edit.py)."""
+    """What a person's own edit of a draft changed (measured by bot/domain/finalise.py)."""
 
     length_ratio: float  # the final's words over the draft's (0.6 = cut 40%)
     sentences_cut: int

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.adapters.slack_io import SlackCallFailed
 from bot.constants import (
     ACTION_EDIT_BRIEF,
     ACTION_FORGET_CANCEL,
@@ -20,9 +21,8 @@ from bot.constants import (
 )
 from bot.domain.inbound import form_values
 from bot.domain.views import brief_from_form, edit_brief_modal
-from bot.preferences import Preferences
-from bot.services import Baton
-from bot.slack_io import SlackCallFailed
+from bot.usecases.preferences import Preferences
+from bot.usecases.services import Baton
 from handlers.actions import assumptions, channel_rules, finalise, handoffs, options, reasons
 from handlers.actions._payload import clicked as _action
 from handlers.actions._payload import say as _say

@@ -7,14 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.assumption_checks import AssumptionChecks
 from bot.constants import (
     ACTION_ASSUMPTION_RIGHT,
     ACTION_ASSUMPTION_WRONG,
     CALLBACK_ASSUMPTION_CORRECTION,
 )
 from bot.domain.inbound import form_values
-from bot.services import Baton
+from bot.usecases.assumptions import AssumptionChecks
+from bot.usecases.services import Baton
 from handlers.actions._payload import action_value, say, team_and_user
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 
 from bot.constants import CALLBACK_CHANNEL_RULES
 from bot.domain.inbound import form_values
-from bot.services import Baton
+from bot.usecases.services import Baton
 from handlers.actions._payload import team_and_user as _team_and_user
 
 

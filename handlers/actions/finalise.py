@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, Respond
 
 from bot.constants import ACTION_FINALISE, CALLBACK_FINALISE
 from bot.domain.inbound import form_values
-from bot.finals import Finals
-from bot.services import Baton
+from bot.usecases.finalise import Finals
+from bot.usecases.services import Baton
 from handlers.actions._payload import action_value, say, team_and_user
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.constants import ACTION_HANDOFF
-from bot.services import Baton
+from bot.usecases.services import Baton
 
 logger = logging.getLogger(__name__)
 

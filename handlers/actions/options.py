@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.constants import ACTION_OPTIONS, ACTION_USE_OPTION
-from bot.services import Baton
+from bot.usecases.services import Baton
 from handlers.actions._payload import action_value, team_and_user
 from handlers.actions._payload import say as _say
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.adapters.slack_io import SlackCallFailed
 from bot.constants import CALLBACK_REASON_OTHER
 from bot.domain.inbound import form_values
 from bot.domain.reasons import REASON_ACTIONS, note_from_form, reason_for_action
 from bot.domain.style import RejectReason
-from bot.services import Baton
-from bot.slack_io import SlackCallFailed
+from bot.usecases.services import Baton
 from handlers.actions._payload import clicked as _action
 from handlers.actions._payload import team_and_user as _ids
 

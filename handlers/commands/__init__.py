@@ -7,14 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.adapters.slack_io import SlackCallFailed
 from bot.constants import SLASH_COMMAND
-from bot.digests import DigestRunner
 from bot.domain.digest import describe_schedule, parse_channel_schedule
 from bot.domain.views import forget_confirm_blocks, help_blocks
-from bot.house_rules import DM_MESSAGE, is_dm
-from bot.preferences import Preferences
-from bot.services import Baton
-from bot.slack_io import SlackCallFailed
+from bot.usecases.channel_rules import DM_MESSAGE, is_dm
+from bot.usecases.digests import DigestRunner
+from bot.usecases.preferences import Preferences
+from bot.usecases.services import Baton
 
 logger = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.degraded import Degraded
+from bot.adapters.slack_io import SlackCallFailed
 from bot.domain.inbound import parse_deletion, parse_message, parse_reaction
-from bot.preferences import Preferences
-from bot.services import Baton
-from bot.slack_io import SlackCallFailed
+from bot.runtime.degraded import Degraded
+from bot.usecases.preferences import Preferences
+from bot.usecases.services import Baton
 
 logger = logging.getLogger(__name__)
 

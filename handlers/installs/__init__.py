@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.workspaces import InstalledWorkspaces
+from bot.adapters.workspaces import InstalledWorkspaces
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.domain.assumptions import (
 )
 from bot.domain.brief import Brief
 from bot.domain.render import DraftFooter, brief_blocks, draft_blocks
-from bot.fakes.slack import validate_blocks, validate_view
+from sandbox.slack import validate_blocks, validate_view
 
 
 def brief(**changes: object) -> Brief:

@@ -20,7 +20,7 @@ from bot.domain.handoff import (
     question_key,
     with_answers,
 )
-from bot.fakes.slack._blocks import validate_blocks
+from sandbox.slack._blocks import validate_blocks
 
 
 def brief(*questions: str, constraints: list[str] | None = None) -> Brief:

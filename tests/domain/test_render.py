@@ -16,7 +16,7 @@ from bot.domain.render import (
     questions_blocks,
     split_text,
 )
-from bot.fakes.slack import validate_blocks
+from sandbox.slack import validate_blocks
 
 
 def huge_brief() -> Brief:

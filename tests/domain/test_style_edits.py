@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.final_edit import diff_texts
+from bot.domain.finalise import diff_texts
 from bot.domain.style import (
     Dimension,
     EditSignal,

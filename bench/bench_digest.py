@@ -25,7 +25,8 @@ from sqlalchemy import event, insert  # noqa: E402
 
 from bot.adapters.claude import Claude  # noqa: E402
 from bot.adapters.members import MemberCache  # noqa: E402
-from bot.adapters.slack_io import SlackIO, make_web_client  # noqa: E402
+from bot.adapters.slack_client import make_web_client  # noqa: E402
+from bot.adapters.slack_io import SlackIO  # noqa: E402
 from bot.usecases.digests import DigestRunner  # noqa: E402
 from sandbox.claude import FakeClaude  # noqa: E402
 from sandbox.slack import FakeSlack  # noqa: E402

@@ -38,7 +38,7 @@ from bot.domain.prompts import BRIEF_TOOL_NAME  # noqa: E402
 from sandbox.claude import FakeClaude, FakeReply  # noqa: E402
 from sandbox.slack import FakeSlack  # noqa: E402
 
-BATON_RUN = [sys.executable, "-m", "bot.runtime.cli", "run"]
+BATON_RUN = [sys.executable, "-m", "bot.entrypoints.cli", "run"]
 DRAFT = (
     "Export is here. Download any report as CSV or PDF from the new Export button, "
     "share it with your team, and keep working in the tools you already use. "
@@ -145,7 +145,10 @@ def run_once(args: argparse.Namespace, replicas: int) -> dict[str, float]:
         if args.workers:
             env["BATON_DRAFT_WORKERS"] = str(args.workers)
         subprocess.run(
-            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"], env=env, cwd=tmp, check=True
+            [sys.executable, "-m", "bot.entrypoints.cli", "db", "upgrade"],
+            env=env,
+            cwd=tmp,
+            check=True,
         )
         ports = [free_port() for _ in range(replicas)]
         processes = [
@@ -153,7 +156,7 @@ def run_once(args: argparse.Namespace, replicas: int) -> dict[str, float]:
                 [
                     sys.executable,
                     "-m",
-                    "bot.runtime.cli",
+                    "bot.entrypoints.cli",
                     "run",
                     "--host",
                     "127.0.0.1",

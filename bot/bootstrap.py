@@ -1,4 +1,6 @@
-"""Assembly: settings in, a wired Bolt app and Baton's services out. Nothing happens at import."""
+"""The composition root: settings in, a wired Bolt app and Baton's use cases out. The only
+place that builds adapters and use cases and registers job handlers. Nothing happens at
+import."""
 
 from __future__ import annotations
 
@@ -15,23 +17,47 @@ from slack_bolt.response import BoltResponse
 
 from bot.adapters.claude import Claude
 from bot.adapters.members import MemberCache
-from bot.adapters.slack_io import OneWorkspace, SlackIO, UpdateBudget, make_web_client
+from bot.adapters.slack_client import UpdateBudget, make_web_client
+from bot.adapters.slack_io import OneWorkspace, SlackIO
 from bot.adapters.workspaces import (
     TOKEN_REFRESH_MINUTES,
-    ContextExecutor,
     InstallationAuthorize,
     InstalledWorkspaces,
     remember_workspace,
     skip_uninstalled,
 )
+from bot.domain.states import JobKind
 from bot.runtime.degraded import Degraded
+from bot.runtime.housekeeping import Housekeeper
 from bot.runtime.jobs import JobRunner
-from bot.runtime.work import CountingExecutor, WorkPool
+from bot.runtime.work import ContextExecutor, CountingExecutor, WorkPool
 from bot.settings import Settings
+from bot.usecases.assumptions import AssumptionChecks
+from bot.usecases.brief_message import BriefMessage
+from bot.usecases.briefing import Briefing
+from bot.usecases.channel_rules import HouseRules
+from bot.usecases.choosing import Choosing
+from bot.usecases.container import UseCases
+from bot.usecases.deps import Deps
 from bot.usecases.digests import DigestRunner
+from bot.usecases.downloads import Downloads
+from bot.usecases.drafting import Drafting
+from bot.usecases.feedback import Feedback
+from bot.usecases.files import Attachments
+from bot.usecases.finalise import Finals
+from bot.usecases.handoffs import Handoffs
+from bot.usecases.intake import Intake
+from bot.usecases.options import Options
+from bot.usecases.people import People
 from bot.usecases.preferences import Preferences
-from bot.usecases.services import Baton
+from bot.usecases.privacy import Privacy
+from bot.usecases.reasons import Reasons
+from bot.usecases.retry import ModelRetry
+from bot.usecases.revision import Revisions
+from bot.usecases.thread import Thread
+from bot.usecases.usage import UsageLimits
 from handlers import register_all
+from handlers.context import provide
 from storage.db import Database
 from storage.installations import EncryptedInstallationStore, OAuthStateStore, TokenCipher
 from storage.migrate import SchemaStatus, schema_status
@@ -48,7 +74,7 @@ class BatonApp:
 
     settings: Settings
     bolt: App
-    baton: Baton
+    usecases: UseCases
     preferences: Preferences
     digests: DigestRunner
     db: Database
@@ -57,6 +83,7 @@ class BatonApp:
     claude: Claude | None
     degraded: Degraded
     jobs: JobRunner
+    housekeeper: Housekeeper
     # Distribution mode: the workspaces that installed Baton (None with one SLACK_BOT_TOKEN).
     installations: InstalledWorkspaces | None = None
 
@@ -145,37 +172,114 @@ def create_app(settings: Settings, *, db: Database | None = None) -> BatonApp:
     jobs = JobRunner(
         db=database, work=work, lease=timedelta(seconds=settings.baton_job_lease_seconds)
     ).start()
-    baton = Baton(
+    deps = Deps(
         db=database,
         slack=side.slack,
         claude=claude,
         work=work,
         jobs=jobs,
-        updates=UpdateBudget(),
-        limits=settings.limits,
         max_input_tokens=settings.baton_max_input_tokens,
     )
-    members = MemberCache(baton.slack)
-    preferences = Preferences(db=database, slack=baton.slack, team_url=team_url, members=members)
-    digests = DigestRunner(
-        db=database, slack=baton.slack, claude=claude, team_url=team_url, members=members
+    degraded = Degraded.start(database, side.slack, bot_user_id=bot_user_id)
+    usecases = build_usecases(
+        deps, settings, team_url=team_url, degraded=degraded, installations=side.installations
     )
-    degraded = Degraded.start(database, baton.slack, bot_user_id=bot_user_id)
-    register_all(bolt, baton, preferences, digests, degraded, side.installations)
+    register_jobs(jobs, usecases)
+    # Listeners find the use cases in Bolt's context (handlers/context.py).
+    bolt.use(provide(usecases))
+    register_all(bolt)
     return BatonApp(
         settings=settings,
         bolt=bolt,
-        baton=baton,
-        preferences=preferences,
-        digests=digests,
+        usecases=usecases,
+        preferences=usecases.preferences,
+        digests=usecases.digests,
         db=database,
         work=work,
         listeners=listeners,
         claude=claude,
         degraded=degraded,
         jobs=jobs,
+        housekeeper=Housekeeper(database, settings.baton_retention_days),
         installations=side.installations,
     )
+
+
+def build_usecases(
+    deps: Deps,
+    settings: Settings,
+    *,
+    team_url: str,
+    degraded: Degraded,
+    installations: InstalledWorkspaces | None,
+) -> UseCases:
+    """Every use case, each given the adapters and the other use cases it calls."""
+    db, slack = deps.db, deps.slack
+    retry = ModelRetry()
+    usage = UsageLimits(deps, settings.limits)
+    people = People(deps)
+    thread = Thread(deps)
+    brief_message = BriefMessage(deps, thread)
+    downloads = Downloads(slack)
+    files = Attachments(
+        db=db,
+        slack=slack,
+        members=MemberCache(slack),
+        downloads=downloads,
+        clock=deps.now,
+        refresh_brief=brief_message.reshow,
+    )
+    handoffs = Handoffs(
+        db=db, slack=slack, work=deps.work, render=brief_message.current, clock=deps.now
+    )
+    reasons = Reasons(deps)
+    drafting = Drafting(deps, thread, files, reasons, retry, UpdateBudget())
+    options = Options(deps, thread, usage, people, retry)
+    choosing = Choosing(deps, thread, usage, people, options, drafting)
+    briefing = Briefing(deps, thread, brief_message, files, drafting, options, retry)
+    revisions = Revisions(deps, thread, handoffs, choosing, briefing, drafting)
+    # Preferences (the Home tab) and digests share one cache of channel members.
+    members = MemberCache(slack)
+    preferences = Preferences(db=db, slack=slack, team_url=team_url, members=members)
+    digests = DigestRunner(
+        db=db, slack=slack, claude=deps.claude, team_url=team_url, members=members
+    )
+    return UseCases(
+        deps=deps,
+        retry=retry,
+        usage=usage,
+        people=people,
+        thread=thread,
+        brief_message=brief_message,
+        downloads=downloads,
+        files=files,
+        handoffs=handoffs,
+        channel_rules=HouseRules(db=db, slack=slack, clock=deps.now),
+        reasons=reasons,
+        drafting=drafting,
+        options=options,
+        choosing=choosing,
+        briefing=briefing,
+        revisions=revisions,
+        feedback=Feedback(deps, thread, usage, reasons, people),
+        intake=Intake(deps, thread, usage, people, files, revisions),
+        assumptions=AssumptionChecks(deps, usage, brief_message),
+        finalise=Finals(deps, people),
+        preferences=preferences,
+        digests=digests,
+        privacy=Privacy(deps, preferences, people),
+        degraded=degraded,
+        installations=installations,
+    )
+
+
+def register_jobs(jobs: JobRunner, usecases: UseCases) -> None:
+    """Which use case runs each kind of durable job."""
+    jobs.on(JobKind.BRIEF_AND_DRAFT, usecases.briefing.run_job)
+    jobs.on(JobKind.REPLY, usecases.revisions.run_reply_job)
+    jobs.on(JobKind.REVISE, usecases.revisions.run_revise_job)
+    jobs.on(JobKind.OPTIONS, usecases.options.run_options_job)
+    jobs.on(JobKind.OPTION_CHOSEN, usecases.choosing.run_chosen_job)
 
 
 @dataclass
@@ -263,7 +367,9 @@ def _distribution(
         client=make_web_client(None, settings.slack_api_url, log_bodies=False),
         signing_secret=_signing_secret(settings),
         oauth_settings=oauth,
-        authorize=InstallationAuthorize(installations),
+        # Bolt's own Authorize classes return None for "not installed", as this one does; the
+        # hint on App's parameter leaves the None out.
+        authorize=InstallationAuthorize(installations),  # type: ignore[arg-type]
         before_authorize=skip_uninstalled(installations),
         listener_executor=listeners,
     )

@@ -211,6 +211,8 @@ class FakeClaude:
         if self._server is None:
             raise RuntimeError("FakeClaude is not started")
         host, port = self._server.server_address[:2]
+        if not isinstance(host, str):  # typeshed allows bytes; an AF_INET server's is a str
+            host = bytes(host).decode()
         return f"http://{host}:{port}"
 
     # -- scripting -------------------------------------------------------------------------
@@ -604,7 +606,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -844,7 +846,13 @@ def _example_from_schema(schema: dict) -> Any:
     if kind == "object" or (kind is None and "properties" in schema):
         props = schema.get("properties") or {}
         return {k: _example_from_schema(v if isinstance(v, dict) else {}) for k, v in props.items()}
-    placeholders = {"string": "fake", "integer": 0, "number": 0, "boolean": False, "array": []}
+    placeholders: dict[str | None, Any] = {
+        "string": "fake",
+        "integer": 0,
+        "number": 0,
+        "boolean": False,
+        "array": [],
+    }
     return placeholders.get(kind)
 
 

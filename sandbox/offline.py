@@ -32,12 +32,13 @@ from bot.domain.brief import (
     vague_request_questions,
     word_limit,
 )
-from bot.domain.files import attached_names
-from bot.domain.options import OPTIONS_TOOL_NAME, count_of_prompt
+from bot.domain.files.prompt import attached_names
+from bot.domain.options.prompt import OPTIONS_TOOL_NAME, count_of_prompt
 
 # _REVISION_ASKS is read, not copied, so the drafter recognises exactly the asks Baton sends.
 from bot.domain.prompts import _REVISION_ASKS, BRIEF_TOOL_NAME, Revision
-from bot.domain.style import Dimension, directives_from_reply
+from bot.domain.style.profile import Dimension
+from bot.domain.style.reading import directives_from_reply
 from sandbox.claude import FakeClaude, FakeReply
 
 __all__ = ["BRIEF_LABEL", "LABEL_LINE", "OFFLINE_LABEL", "OfflineDrafter"]
@@ -180,7 +181,7 @@ def _user_texts(request: dict) -> list[str]:
 
 
 def _files_given(request: dict) -> list[str]:
-    """Names of the files attached to the request's last user message (bot/domain/files.py)."""
+    """Names of the files attached to the last user message (bot/domain/files/prompt.py)."""
     messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
     users = [m for m in messages if m.get("role") == "user"]
     return attached_names(users[-1].get("content")) if users else []

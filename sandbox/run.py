@@ -12,10 +12,10 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.bootstrap import BatonApp, create_app
-from bot.runtime.web import make_server, stop_server
+from bot.entrypoints.web import make_server, stop_server
 from bot.settings import Settings
 from bot.usecases.digests import start_scheduler
 from sandbox.claude import FakeClaude
@@ -24,6 +24,9 @@ from sandbox.slack import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade_to_head
 from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +81,19 @@ def start_sandbox(
         stops.append(model.stop)
         OfflineDrafter().install(model)
         api_key, base_url = model.api_key, model.url
+    # Settings' own default model unless BATON_MODEL names one.
+    chosen_model: dict[str, Any] = (
+        {"baton_model": os.environ["BATON_MODEL"]} if os.environ.get("BATON_MODEL") else {}
+    )
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         slack_bot_token=slack.bot_token,
         slack_signing_secret=slack.signing_secret,
         slack_api_url=slack.api_url,
         anthropic_api_key=api_key,
         anthropic_base_url=base_url,
         database_url=database_url or os.environ.get("DATABASE_URL") or "sqlite:///baton-sandbox.db",
-        **({"baton_model": os.environ["BATON_MODEL"]} if os.environ.get("BATON_MODEL") else {}),
+        **chosen_model,
     )
     # The sandbox's own database migrates itself, so it runs the same revisions production does.
     database = Database.from_url(settings.database_url)
@@ -96,8 +103,13 @@ def start_sandbox(
     server = make_server(app, host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, name="baton-http", daemon=True)
     thread.start()
-    stops.append(lambda: (stop_server(server), thread.join(timeout=10)))
+
+    def stop_http() -> None:
+        stop_server(server)
+        thread.join(timeout=10)
+
+    stops.append(stop_http)
     slack.events_url = f"http://127.0.0.1:{server.effective_port}/slack/events"
-    scheduler = start_scheduler(app.digests, clock=utcnow)
-    stops.append(lambda: scheduler.shutdown(wait=True))  # type: ignore[attr-defined]
+    scheduler: BaseScheduler = start_scheduler(app.digests, clock=utcnow)
+    stops.append(lambda: scheduler.shutdown(wait=True))
     return Sandbox(url=slack.url, slack=slack, app=app, offline=offline, _stops=stops)

@@ -112,7 +112,7 @@ def save_rules(
 
 def forget_person(session: Session, *, team_id: str, user_id: str) -> int:
     """Keep the rules a person wrote (they are the channel's), without their name."""
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(ChannelRulesVersion)
         .where(
             col(ChannelRulesVersion.team_id) == team_id,

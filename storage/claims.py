@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import EventClaim, utcnow
 
@@ -14,7 +14,7 @@ def claim_once(session: Session, *, team_id: str, key: str) -> bool:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(EventClaim).values(**values).on_conflict_do_nothing().returning(EventClaim.key)  # type: ignore[arg-type]
+        insert(EventClaim).values(**values).on_conflict_do_nothing().returning(col(EventClaim.key))
     )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING here.
-    return session.exec(statement).first() is not None  # type: ignore[call-overload]
+    return session.exec(statement).first() is not None

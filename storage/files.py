@@ -90,7 +90,7 @@ def decide(
 ) -> bool:
     """Record the decision on a file still in one of `from_states`; False when another
     worker decided it first (its decision stands)."""
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(RequestFile)
         .where(
             col(RequestFile.team_id) == team_id,
@@ -114,7 +114,7 @@ def delete_for_requests(session: Session, *, team_id: str, request_ids: Sequence
     """Forget the files of these requests (the requests are being erased)."""
     if not request_ids:
         return 0
-    gone = session.exec(  # type: ignore[call-overload]
+    gone = session.exec(
         delete(RequestFile)
         .where(
             col(RequestFile.team_id) == team_id,
@@ -127,7 +127,7 @@ def delete_for_requests(session: Session, *, team_id: str, request_ids: Sequence
 
 def expire_names(session: Session, *, before: datetime, placeholder: str) -> int:
     """Blank the names of files attached before `before` (the retention period)."""
-    changed = session.exec(  # type: ignore[call-overload]
+    changed = session.exec(
         update(RequestFile)
         .where(col(RequestFile.created_at) < before, col(RequestFile.name) != placeholder)
         .values(name=placeholder[:255], reason=None)

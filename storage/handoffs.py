@@ -160,7 +160,7 @@ def forget_message_text(session: Session, *, team_id: str, ts: str) -> int:
 
 def forget_request(session: Session, *, team_id: str, request_id: int) -> None:
     """Delete a request's hand-offs (the request itself is being deleted)."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(Handoff).where(
             col(Handoff.team_id) == team_id, col(Handoff.request_id) == request_id
         )
@@ -174,19 +174,19 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> int:
     count = session.exec(
         select(func.count()).select_from(Handoff).where(col(Handoff.team_id) == team_id, theirs)
     ).one()
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(Handoff).where(
             col(Handoff.team_id) == team_id,
             col(Handoff.holder_id) == user_id,
             col(Handoff.state) != ANSWERED,
         )
     )
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Handoff)
         .where(col(Handoff.team_id) == team_id, col(Handoff.holder_id) == user_id)
         .values(holder_id=ERASED_USER, answer=None)
     )
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Handoff)
         .where(col(Handoff.team_id) == team_id, col(Handoff.assigned_by) == user_id)
         .values(assigned_by=ERASED_USER)
@@ -196,7 +196,7 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> int:
 
 def expire_text(session: Session, *, before: datetime, placeholder: str) -> int:
     """Blank the questions and answers of hand-offs made before `before`."""
-    rows = session.exec(  # type: ignore[call-overload]
+    rows = session.exec(
         update(Handoff)
         .where(col(Handoff.created_at) < before, col(Handoff.question) != placeholder)
         .values(question=placeholder, answer=None)

@@ -56,9 +56,9 @@ def _claimable(now: datetime) -> Any:
             and_(col(Job.state) == RUNNING, col(Job.lease_until) < now),
         ),
         ~exists().where(
-            earlier.team_id == Job.team_id,
-            earlier.request_id == Job.request_id,
-            earlier.id < Job.id,
+            col(earlier.team_id) == col(Job.team_id),
+            col(earlier.request_id) == col(Job.request_id),
+            col(earlier.id) < col(Job.id),
             col(earlier.state).in_((PENDING, RUNNING)),
         ),
     )
@@ -70,7 +70,7 @@ def claim_job(
     """Take job `job_id` for `owner` until `now + lease`; None if it is done, held by a live
     lease elsewhere, or waiting behind an earlier job of its request."""
     claimed = session.exec(
-        update(Job)  # type: ignore[call-overload]
+        update(Job)
         .where(col(Job.id) == job_id, _claimable(now))
         .values(
             state=RUNNING,
@@ -108,7 +108,7 @@ def claim_due_jobs(
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True, of=Job)  # type: ignore[arg-type]
+        candidates = candidates.with_for_update(skip_locked=True, of=Job)
     ids = list(session.exec(candidates).all())
     claimed = []
     for job_id in ids:
@@ -126,7 +126,7 @@ def renew_leases(
     if not job_ids:
         return set()
     renewed = session.exec(
-        update(Job)  # type: ignore[call-overload]
+        update(Job)
         .where(col(Job.id).in_(job_ids), col(Job.owner) == owner, col(Job.state) == RUNNING)
         .values(lease_until=now + lease, updated_at=now)
         .returning(col(Job.id))
@@ -136,9 +136,7 @@ def renew_leases(
 
 def record_job_draft(session: Session, *, job_id: int, draft_id: int) -> None:
     """Remember the draft a job started, in the transaction that creates the draft."""
-    session.exec(
-        update(Job).where(col(Job.id) == job_id).values(draft_id=draft_id)  # type: ignore[call-overload]
-    )
+    session.exec(update(Job).where(col(Job.id) == job_id).values(draft_id=draft_id))
 
 
 def finish_job(
@@ -152,7 +150,7 @@ def finish_job(
 ) -> bool:
     """Mark `owner`'s job done (or failed); False if the lease had passed to someone else."""
     finished = session.exec(
-        update(Job)  # type: ignore[call-overload]
+        update(Job)
         .where(col(Job.id) == job_id, col(Job.owner) == owner, col(Job.state) == RUNNING)
         .values(state=state, lease_until=None, error=error, updated_at=now)
         .returning(col(Job.id))

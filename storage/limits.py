@@ -43,7 +43,7 @@ def _requests_since(
     )
     if user_id is not None:
         statement = statement.where(Request.requester_id == user_id)
-    count, oldest = session.exec(statement).one()  # type: ignore[call-overload]
+    count, oldest = session.exec(statement).one()
     return int(count or 0), oldest
 
 
@@ -56,7 +56,7 @@ def _revisions_since(
     )
     if user_id is not None:
         statement = statement.where(Draft.asked_by == user_id)
-    count, oldest = session.exec(statement).one()  # type: ignore[call-overload]
+    count, oldest = session.exec(statement).one()
     return int(count or 0), oldest
 
 
@@ -68,7 +68,7 @@ def _in_flight(session: Session, team_id: str, now: datetime, user_id: str | Non
     )
     if user_id is not None:
         statement = statement.where(Request.requester_id == user_id)
-    return int(session.exec(statement).one() or 0)  # type: ignore[call-overload]
+    return int(session.exec(statement).one() or 0)
 
 
 def _earliest(*stamps: datetime | None) -> datetime | None:

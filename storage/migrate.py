@@ -111,10 +111,10 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
             # Batch ALTERs copy a table and drop the old one, which fails while other tables
             # point at it and foreign keys are on. The pragma is ignored inside a transaction,
             # so it goes straight to the driver before ours begins; the check below replaces it.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            _driver_pragma(connection, "PRAGMA foreign_keys=OFF")
             # Another process's whole upgrade may hold the write lock for longer than the
             # usual 10 s wait (a slow disk, a busy machine): wait for it to finish instead.
-            connection.connection.driver_connection.execute("PRAGMA busy_timeout=300000")  # type: ignore[union-attr]
+            _driver_pragma(connection, "PRAGMA busy_timeout=300000")
         try:
             with connection.begin():
                 if engine.dialect.name == "postgresql":
@@ -126,7 +126,15 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
                     raise MigrationError("the migration left rows pointing at missing rows")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                _driver_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _driver_pragma(connection: Connection, pragma: str) -> None:
+    """Run a SQLite pragma on the driver's own connection, outside any transaction of ours."""
+    driver = connection.connection.driver_connection
+    if driver is None:  # only a closed or invalidated connection has none
+        raise MigrationError("the database connection is closed")
+    driver.execute(pragma)
 
 
 def _has_baton_tables(connection: Connection) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.types import UTCDateTime
+
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; the one clock storage uses."""
@@ -20,7 +22,7 @@ class EventClaim(SQLModel, table=True):
     __tablename__ = "event_claims"
     team_id: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=160)
-    claimed_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Request(SQLModel, table=True):
@@ -51,8 +53,8 @@ class Request(SQLModel, table=True):
     # Baton's message in the thread that shows the brief (first the "working" placeholder).
     brief_ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class BriefVersion(SQLModel, table=True):
@@ -68,7 +70,7 @@ class BriefVersion(SQLModel, table=True):
     source: str = Field(max_length=24)
     # Who wrote this version by hand (the Edit brief modal); None when Baton wrote it.
     author_id: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Draft(SQLModel, table=True):
@@ -95,9 +97,9 @@ class Draft(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     adaptation_note: str | None = Field(default=None, max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
-    posted_at: datetime | None = None
-    completed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DraftMessage(SQLModel, table=True):
@@ -131,14 +133,14 @@ class Feedback(SQLModel, table=True):
     reaction: str | None = Field(default=None, max_length=100)
     text: str | None = Field(default=None, sa_column=Column(Text))
     message_ts: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     seconds_after_draft: float | None = None
-    retracted_at: datetime | None = None
+    retracted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A final_edit's measured changes (bot/domain/finalise.EditDiff): numbers, no text.
     edit_diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # option_chosen / option_passed: the option it is about (its text's traits teach style).
     option_id: int | None = Field(default=None, foreign_key="draft_options.id")
-    # A reject's reason chip (bot/domain/style.RejectReason), and the words behind "other".
+    # A reject's reason chip (bot/domain/style/profile.RejectReason), and the words behind "other".
     reason: str | None = Field(default=None, max_length=24)
     reason_note: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -163,7 +165,7 @@ class Person(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)  # set by the person
     slack_timezone: str | None = Field(default=None, max_length=64)  # from users.info
     dm_channel: str | None = Field(default=None, max_length=32)  # where their digests go
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class DigestClaim(SQLModel, table=True):
@@ -175,8 +177,8 @@ class DigestClaim(SQLModel, table=True):
     recipient: str = Field(primary_key=True, max_length=48)  # a user id, or "channel:C…"
     period: str = Field(primary_key=True, max_length=16)  # local date, or ISO week
     state: str = Field(max_length=16)  # sending | sent | empty
-    claimed_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ChannelDigest(SQLModel, table=True):
@@ -190,7 +192,7 @@ class ChannelDigest(SQLModel, table=True):
     at: str = Field(max_length=5)  # "HH:MM" in `timezone`
     timezone: str = Field(max_length=64)  # the time zone of whoever set it
     set_by: str = Field(max_length=32)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class AssumptionCheck(SQLModel, table=True):
@@ -212,7 +214,7 @@ class AssumptionCheck(SQLModel, table=True):
     assumption_key: str = Field(max_length=64)  # sha256 of the text: indexable where text is not
     verdict: str = Field(max_length=8)  # right | wrong
     user_id: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Job(SQLModel, table=True):
@@ -231,13 +233,13 @@ class Job(SQLModel, table=True):
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | running | done | failed
     owner: str | None = Field(default=None, max_length=64)  # the process holding the lease
-    lease_until: datetime | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     # The draft this job started, once it has: a rerun resumes it instead of posting anew.
     draft_id: int | None = Field(default=None, foreign_key="drafts.id")
     error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ChannelRulesVersion(SQLModel, table=True):
@@ -260,7 +262,7 @@ class ChannelRulesVersion(SQLModel, table=True):
     constraints: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language: str | None = Field(default=None, max_length=40)
     changed_by: str = Field(max_length=32)
-    changed_at: datetime = Field(default_factory=utcnow)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Handoff(SQLModel, table=True):
@@ -286,8 +288,8 @@ class Handoff(SQLModel, table=True):
     asked_ts: str | None = Field(default=None, max_length=32)  # Baton's message asking them
     answer: str | None = Field(default=None, sa_column=Column(Text))
     answer_ts: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
-    answered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OptionSet(SQLModel, table=True):
@@ -307,9 +309,9 @@ class OptionSet(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     chosen_label: str | None = Field(default=None, max_length=1)
     chosen_by: str | None = Field(default=None, max_length=32)
-    chosen_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    chosen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class DraftOption(SQLModel, table=True):
@@ -325,7 +327,7 @@ class DraftOption(SQLModel, table=True):
     approach: str = Field(max_length=100)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     draft_id: int | None = Field(default=None, foreign_key="drafts.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class RequestFile(SQLModel, table=True):
@@ -343,10 +345,10 @@ class RequestFile(SQLModel, table=True):
     file_id: str = Field(max_length=32)
     message_ts: str = Field(max_length=32)  # the message it came with
     name: str = Field(default="", max_length=255)
-    kind: str = Field(default="", max_length=16)  # bot/domain/files.FileKind
+    kind: str = Field(default="", max_length=16)  # bot/domain/files/reading.FileKind
     size: int | None = None  # bytes, as Slack reports them (or as fetched)
     # pending | used | skipped | failed (could not be fetched: attaching it again retries)
     state: str = Field(default="pending", max_length=16)
     reason: str | None = Field(default=None, max_length=300)
-    created_at: datetime = Field(default_factory=utcnow)
-    decided_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

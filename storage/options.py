@@ -76,13 +76,13 @@ def save_options(
     session: Session,
     *,
     option_set: OptionSet,
-    varies: str,
+    varies: str | None,
     options: Sequence[tuple[str, str, str]],
     now: datetime,
 ) -> list[DraftOption]:
     """Store the options Claude wrote, as (label, approach, text), replacing any earlier try."""
     assert option_set.id is not None
-    session.exec(delete(DraftOption).where(col(DraftOption.set_id) == option_set.id))  # type: ignore[call-overload]
+    session.exec(delete(DraftOption).where(col(DraftOption.set_id) == option_set.id))
     rows = [
         DraftOption(
             team_id=option_set.team_id,
@@ -95,7 +95,7 @@ def save_options(
         for label, approach, text in options
     ]
     session.add_all(rows)
-    option_set.varies = varies[:100]
+    option_set.varies = varies[:100] if varies is not None else None
     option_set.updated_at = now
     session.add(option_set)
     session.flush()
@@ -130,7 +130,7 @@ def claim_choice(
     """Make `label` the set's choice, if nobody chose yet: one UPDATE, so two people clicking
     at once (on two replicas) cannot both win."""
     won = session.exec(
-        update(OptionSet)  # type: ignore[call-overload]
+        update(OptionSet)
         .where(
             col(OptionSet.id) == set_id,
             col(OptionSet.team_id) == team_id,
@@ -203,9 +203,9 @@ def delete_for_request(session: Session, *, team_id: str, request_id: int) -> No
     if not set_ids:
         return
     option_ids = select(DraftOption.id).where(col(DraftOption.set_id).in_(set_ids))
-    session.exec(delete(Feedback).where(col(Feedback.option_id).in_(option_ids)))  # type: ignore[call-overload]
-    session.exec(delete(DraftOption).where(col(DraftOption.set_id).in_(set_ids)))  # type: ignore[call-overload]
-    session.exec(delete(OptionSet).where(col(OptionSet.id).in_(set_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Feedback).where(col(Feedback.option_id).in_(option_ids)))
+    session.exec(delete(DraftOption).where(col(DraftOption.set_id).in_(set_ids)))
+    session.exec(delete(OptionSet).where(col(OptionSet.id).in_(set_ids)))
 
 
 def forget_person(session: Session, *, team_id: str, user_id: str) -> None:
@@ -215,7 +215,7 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> None:
         (OptionSet.chosen_by, {"chosen_by": None}),
     ):
         session.exec(
-            update(OptionSet)  # type: ignore[call-overload]
+            update(OptionSet)
             .where(col(OptionSet.team_id) == team_id, col(column) == user_id)
             .values(**values)
         )
@@ -224,7 +224,7 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> None:
 def expire_text(session: Session, *, before: datetime, placeholder: str) -> int:
     """Blank the words of options written before `before` (the retention period)."""
     expired = session.exec(
-        update(DraftOption)  # type: ignore[call-overload]
+        update(DraftOption)
         .where(col(DraftOption.created_at) < before, col(DraftOption.text) != placeholder)
         .values(text=placeholder)
         .returning(col(DraftOption.id))

@@ -39,7 +39,7 @@ def save_person(session: Session, *, team_id: str, user_id: str, **changes: Any)
         # whoever made it (a plain INSERT would fail one of them on the primary key).
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             insert(Person)
             .values(team_id=team_id, user_id=user_id, style={}, style_reset={}, updated_at=utcnow())
             .on_conflict_do_nothing()
@@ -72,9 +72,9 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
     stay (their drafts and the others' feedback) with the person's identity and words removed."""
     theirs = (col(Feedback.team_id) == team_id, col(Feedback.user_id) == user_id)
     feedback = session.exec(select(func.count()).select_from(Feedback).where(*theirs)).one()
-    session.exec(delete(Feedback).where(*theirs))  # type: ignore[call-overload]
+    session.exec(delete(Feedback).where(*theirs))
     # Confirming or correcting an assumption is feedback too.
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(AssumptionCheck).where(
             col(AssumptionCheck.team_id) == team_id, col(AssumptionCheck.user_id) == user_id
         )
@@ -111,12 +111,12 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
             deleted += 1
     # Their replies that asked for a version live on in drafts as instructions.
     session.exec(
-        update(Draft)  # type: ignore[call-overload]
+        update(Draft)
         .where(col(Draft.team_id) == team_id, col(Draft.asked_by) == user_id)
         .values(asked_by=None, instruction=None)
     )
     session.exec(
-        update(BriefVersion)  # type: ignore[call-overload]
+        update(BriefVersion)
         .where(col(BriefVersion.team_id) == team_id, col(BriefVersion.author_id) == user_id)
         .values(author_id=None)
     )
@@ -138,38 +138,36 @@ def forget_person(session: Session, *, team_id: str, user_id: str) -> Erased:
 def _delete_request(session: Session, request: Request) -> None:
     team = request.team_id
     drafts_of = (col(Draft.team_id) == team, col(Draft.request_id) == request.id)
-    session.exec(  # type: ignore[call-overload]
-        delete(Job).where(col(Job.team_id) == team, col(Job.request_id) == request.id)
-    )
+    session.exec(delete(Job).where(col(Job.team_id) == team, col(Job.request_id) == request.id))
     # Options point at the request's drafts, and feedback at the options: they go first.
     option_store.delete_for_request(session, team_id=team, request_id=request.id or 0)
     handoff_store.forget_request(session, team_id=team, request_id=request.id or 0)
     draft_ids = list(session.exec(select(Draft.id).where(*drafts_of)).all())
     if draft_ids:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(DraftMessage).where(
                 col(DraftMessage.team_id) == team, col(DraftMessage.draft_id).in_(draft_ids)
             )
         )
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(Feedback).where(
                 col(Feedback.team_id) == team, col(Feedback.draft_id).in_(draft_ids)
             )
         )
         # Children point at parents: clear the links before deleting.
-        session.exec(update(Draft).where(*drafts_of).values(parent_id=None))  # type: ignore[call-overload]
-        session.exec(delete(Draft).where(*drafts_of))  # type: ignore[call-overload]
-    session.exec(  # type: ignore[call-overload]
+        session.exec(update(Draft).where(*drafts_of).values(parent_id=None))
+        session.exec(delete(Draft).where(*drafts_of))
+    session.exec(
         delete(Feedback).where(
             col(Feedback.team_id) == team, col(Feedback.request_id) == request.id
         )
     )
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(BriefVersion).where(
             col(BriefVersion.team_id) == team, col(BriefVersion.request_id) == request.id
         )
     )
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(AssumptionCheck).where(
             col(AssumptionCheck.team_id) == team, col(AssumptionCheck.request_id) == request.id
         )

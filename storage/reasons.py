@@ -48,8 +48,11 @@ def wrong_facts_briefs(
     rows = session.exec(
         select(Request.brief)
         .select_from(Feedback)
-        .join(Draft, and_(col(Draft.id) == col(Feedback.draft_id), Draft.team_id == team_id))
-        .join(Request, and_(col(Request.id) == col(Draft.request_id), Request.team_id == team_id))
+        .join(Draft, and_(col(Draft.id) == col(Feedback.draft_id), col(Draft.team_id) == team_id))
+        .join(
+            Request,
+            and_(col(Request.id) == col(Draft.request_id), col(Request.team_id) == team_id),
+        )
         .where(
             Feedback.team_id == team_id,
             Feedback.kind == REJECT,
@@ -65,7 +68,7 @@ def wrong_facts_briefs(
 def expire_notes(session: Session, *, before: datetime) -> int:
     """Drop the words of "other" reasons given before `before` (the retention period)."""
     expired = session.exec(
-        update(Feedback)  # type: ignore[call-overload]
+        update(Feedback)
         .where(col(Feedback.created_at) < before, col(Feedback.reason_note).is_not(None))
         .values(reason_note=None)
         .returning(col(Feedback.id))

@@ -111,7 +111,7 @@ def transition_request(
         .values(state=to_state, updated_at=utcnow())
         .returning(col(Request.id))
     )
-    return session.exec(statement).first() is not None  # type: ignore[call-overload]
+    return session.exec(statement).first() is not None
 
 
 def request_title(request: Request) -> str:

@@ -51,28 +51,26 @@ class Swept:
 def expire_text(session: Session, *, before: datetime) -> Swept:
     """Blank the words of requests, briefs, drafts and replies created before `before`.
     The rows stay (counts, states and reactions still teach style); the text goes."""
-    requests = session.exec(  # type: ignore[call-overload]
+    requests = session.exec(
         update(Request)
         .where(col(Request.created_at) < before, col(Request.text) != EXPIRED_TEXT)
         .values(text=EXPIRED_TEXT, brief=None)
         .returning(col(Request.id))
     ).all()
-    briefs = session.exec(  # type: ignore[call-overload]
+    briefs = session.exec(
         delete(BriefVersion)
         .where(col(BriefVersion.created_at) < before)
         .returning(col(BriefVersion.id))
     ).all()
     # Checks quote the brief's assumptions: they go with the briefs.
-    session.exec(  # type: ignore[call-overload]
-        delete(AssumptionCheck).where(col(AssumptionCheck.created_at) < before)
-    )
-    drafts = session.exec(  # type: ignore[call-overload]
+    session.exec(delete(AssumptionCheck).where(col(AssumptionCheck.created_at) < before))
+    drafts = session.exec(
         update(Draft)
         .where(col(Draft.created_at) < before, col(Draft.text) != EXPIRED_TEXT)
         .values(text=EXPIRED_TEXT, instruction=None)
         .returning(col(Draft.id))
     ).all()
-    replies = session.exec(  # type: ignore[call-overload]
+    replies = session.exec(
         update(Feedback)
         .where(col(Feedback.created_at) < before, col(Feedback.text).is_not(None))
         .values(text=None)
@@ -96,7 +94,7 @@ def expire_text(session: Session, *, before: datetime) -> Swept:
 def expire_claims(session: Session, *, now: datetime) -> int:
     """Drop event and digest claims too old for any retry or catch-up to meet them again,
     and finished jobs as old."""
-    events = session.exec(  # type: ignore[call-overload]
+    events = session.exec(
         delete(EventClaim)
         .where(
             col(EventClaim.claimed_at) < now - timedelta(days=EVENT_CLAIM_DAYS),
@@ -109,13 +107,13 @@ def expire_claims(session: Session, *, now: datetime) -> int:
         )
         .returning(col(EventClaim.key))
     ).all()
-    digests = session.exec(  # type: ignore[call-overload]
+    digests = session.exec(
         delete(DigestClaim)
         .where(col(DigestClaim.claimed_at) < now - timedelta(days=DIGEST_CLAIM_DAYS))
         .returning(col(DigestClaim.period))
     ).all()
     # Finished jobs are only a record of work done; unfinished ones are still someone's.
-    jobs = session.exec(  # type: ignore[call-overload]
+    jobs = session.exec(
         delete(Job)
         .where(
             col(Job.updated_at) < now - timedelta(days=EVENT_CLAIM_DAYS),

@@ -18,6 +18,12 @@ from tests.world import World
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (in their usual order otherwise): the parallel workers then share them
+    out at the start, rather than one worker finishing the run alone on a long test."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:
     """An empty Baton database of each backend; PostgreSQL gets its own schema, dropped after."""

@@ -35,6 +35,7 @@ def busy_world(
         world.stop()
 
 
+@pytest.mark.slow
 def test_acks_stay_immediate_with_ten_slow_drafts_in_flight(busy_world: World) -> None:
     """With the drafting pool full, a slash command and a new mention are still acked in time,
     and the new request still gets its placeholder at once."""

@@ -15,6 +15,7 @@ import yaml
 from bot import constants
 from bot.constants import BOT_EVENTS, SLASH_COMMAND
 from sandbox.slack import FakeSlack
+from tests.listening import read_port
 
 ALL_ACTIONS = [value for name, value in vars(constants).items() if name.startswith("ACTION_")]
 
@@ -28,7 +29,7 @@ def baton(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30):
         if not k.startswith(("SLACK_", "ANTHROPIC_", "BATON_", "DATABASE_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.runtime.cli", *args],
+        [sys.executable, "-m", "bot.entrypoints.cli", *args],
         env={**clean, **env},
         cwd=cwd,
         capture_output=True,
@@ -37,6 +38,7 @@ def baton(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -68,15 +70,16 @@ def test_a_bad_setting_stops_baton_with_one_line(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_baton_run_serves_health_and_never_logs_the_token(tmp_path: Path) -> None:
     """`baton run` starts against a Slack API URL, answers /healthz, and stops on SIGTERM."""
     with FakeSlack() as slack:
-        port = _free_port()
         env = {
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": slack.signing_secret,
             "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
+            "BATON_LOG_LEVEL": "INFO",
         }
         migrated = baton(["db", "upgrade"], env, tmp_path)
         assert migrated.returncode == 0, migrated.stderr
@@ -84,10 +87,10 @@ def test_baton_run_serves_health_and_never_logs_the_token(tmp_path: Path) -> Non
             [
                 sys.executable,
                 "-m",
-                "bot.runtime.cli",
+                "bot.entrypoints.cli",
                 "run",
                 "--port",
-                str(port),
+                "0",
                 "--host",
                 "127.0.0.1",
             ],
@@ -96,23 +99,19 @@ def test_baton_run_serves_health_and_never_logs_the_token(tmp_path: Path) -> Non
             stderr=subprocess.PIPE,
             text=True,
         )
+        head = ""
         try:
+            port, head = read_port(process.stderr)
+            assert port is not None, head
             body = slack.wait_for(lambda: _health(port), timeout=20, message="/healthz")
             assert body == {"ok": True, "database": "ok"}
         finally:
             process.terminate()
-            _, stderr = process.communicate(timeout=20)
+            _, rest = process.communicate(timeout=20)
+            stderr = head + rest
         assert process.returncode == 0, stderr
         assert "No model" not in stderr and "ANTHROPIC_API_KEY is not set" in stderr
         assert slack.bot_token not in stderr
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _health(port: int) -> dict | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.constants import ACTION_EDIT_BRIEF, ACTION_RETRY
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from sandbox.claude import FakeReply
@@ -266,6 +268,7 @@ def test_bots_and_baton_itself_never_get_a_reply(world: World) -> None:
     )
 
 
+@pytest.mark.slow
 def test_claude_failing_says_so_with_retry_and_keeps_the_request(world: World) -> None:
     """Persistent overload ends in a clear message and a Retry button that then works."""
     world.claude.fail_next("overloaded", times=9)  # the SDK's retries and Baton's own

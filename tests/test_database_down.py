@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import create_engine
 
 from storage.models import Request
@@ -32,6 +33,7 @@ def _degraded_notes(world: World) -> list[dict]:
     return [e for e in world.slack.ephemerals(user=ALICE) if "degraded" in str(e.get("text"))]
 
 
+@pytest.mark.slow
 def test_events_get_503_and_one_notice_then_slacks_retry_is_taken(world: World) -> None:
     watch = world.app.degraded.watch
     with database_down(world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.adapters.members import MemberCache
@@ -103,6 +104,7 @@ def test_new_york_digest_follows_the_end_of_daylight_saving(world: World) -> Non
     assert runner.tick(datetime(2026, 11, 2, 14, 0, tzinfo=UTC)).sent == 1
 
 
+@pytest.mark.slow
 def test_a_failed_send_is_retried_on_the_next_tick(world: World) -> None:
     """Slack failing leaves the digest unclaimed; the next tick sends it, once."""
     a_waiting_draft(world)
@@ -242,10 +244,11 @@ def test_the_scheduler_ticks_in_the_background(world: World) -> None:
     assert len(digests_to(world, ALICE)) == 1
 
 
+@pytest.mark.slow
 def test_a_passing_slack_failure_is_not_cached_as_an_empty_channel(world: World) -> None:
     """A 5xx on conversations.members leaves the channel out of this one answer only; the
     next ask goes to Slack again instead of trusting "nobody" for five minutes."""
-    cache = MemberCache(world.app.baton.slack)
+    cache = MemberCache(world.app.usecases.deps.slack)
     world.slack.fail_next("conversations.members", error="internal_error", times=3)
     assert cache.members(CHANNEL) == frozenset()
     assert {ALICE, BOB} <= cache.members(CHANNEL)

@@ -57,6 +57,7 @@ FAULTS: dict[str, tuple[Fault, str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FAULTS))
 def test_a_fault_ends_in_a_draft_or_a_visible_explanation(
     world: World, name: str, caplog: pytest.LogCaptureFixture

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.adapters.file_fetch import allowed_url
-from bot.domain.files import BRIEF_FILES_ASK, DRAFT_FILES_ASK
+from bot.domain.files.prompt import BRIEF_FILES_ASK, DRAFT_FILES_ASK
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from sandbox.claude import FakeClaude
 from sandbox.offline import OfflineDrafter
@@ -161,7 +161,7 @@ def test_files_baton_cannot_fetch_are_skipped_and_the_request_goes_on(world: Wor
     """A deleted file, a download Slack fails and a download that times out are each skipped
     with a reason; Baton still briefs and drafts."""
     slack = world.slack
-    world.app.baton.attachments.fetch_timeout = 0.3
+    world.app.usecases.downloads.fetch_timeout = 0.3
     gone = slack.upload_file(ALICE, "gone.txt", "old")
     broken = slack.upload_file(ALICE, "broken.csv", DATA)
     slow = slack.upload_file(ALICE, "slow.md", README)
@@ -248,7 +248,7 @@ def test_a_short_ask_with_a_file_is_not_vague(world: World) -> None:
 def test_long_text_files_are_cut_to_their_share_of_the_input_cap(world: World) -> None:
     """A text file longer than its share of BATON_MAX_INPUT_TOKENS is cut, and the thread
     says so once."""
-    world.app.baton.max_input_tokens = 2_000
+    world.app.usecases.deps.max_input_tokens = 2_000
     long = world.slack.upload_file(ALICE, "long.txt", "word " * 20_000)
     ts = ask(world, [long])
     world.wait_for_drafts(ts, 1)

@@ -38,8 +38,8 @@ from bot.domain.inbound import (
     team_of,
 )
 from bot.domain.timing import parse_hhmm, valid_timezone
-from bot.domain.views import BRIEF_FIELDS, brief_from_form, edit_brief_modal
-from bot.runtime.web import malformed, signature_ok
+from bot.domain.views.brief_form import BRIEF_FIELDS, brief_from_form, edit_brief_modal
+from bot.entrypoints.web import malformed, signature_ok
 from handlers.commands import register as register_commands
 from sandbox.slack import validate_blocks
 from tests.world import form_state
@@ -456,7 +456,7 @@ def test_a_filled_form_parses_back_to_its_answers(filled: dict[str, tuple[str, A
     assert form_values(view) == {block: answer for block, (_kind, answer) in filled.items()}
 
 
-# ---- bot/domain/views.py: brief_from_form -------------------------------------------------
+# ---- bot/domain/views/brief_form.py: brief_from_form ------------------------------------
 
 BASE = Brief(
     goal="Announce export",
@@ -549,7 +549,8 @@ def test_an_unchanged_edit_form_gives_back_the_same_brief(
 
 
 class _Recorder:
-    """Stands in for Bolt's app, ack and respond, and for the services the command calls."""
+    """Stands in for Bolt's app, ack, respond and context, and for the use cases the command
+    calls."""
 
     def __init__(self, *, member: bool = True, timezone: str = "Europe/London") -> None:
         self.handler: Any = None
@@ -560,20 +561,22 @@ class _Recorder:
         self.calls: list[str] = []
         self.member = member
         timing = SimpleNamespace(timezone=SimpleNamespace(value=timezone))
-        self.baton = SimpleNamespace(
-            on_brief_command=self._brief,
-            house_rules=SimpleNamespace(open_modal=lambda **_: self.calls.append("channel")),
+        self.usecases = SimpleNamespace(
+            intake=SimpleNamespace(on_brief_command=self._brief),
+            channel_rules=SimpleNamespace(open_modal=lambda **_: self.calls.append("channel")),
+            preferences=SimpleNamespace(
+                open_prefs=lambda **_: self.calls.append("prefs"),
+                digest_now=lambda **_: self.calls.append("digest_now"),
+                profiles=lambda **_: (None, timing, None),
+            ),
+            digests=SimpleNamespace(
+                members=SimpleNamespace(
+                    members=lambda _channel: {"UALICE"} if self.member else set()
+                ),
+                subscribe=lambda **kw: self.subscribed.append(kw["schedule"]),
+            ),
         )
-        self.preferences = SimpleNamespace(
-            open_prefs=lambda **_: self.calls.append("prefs"),
-            digest_now=lambda **_: self.calls.append("digest_now"),
-            profiles=lambda **_: (None, timing, None),
-        )
-        self.digests = SimpleNamespace(
-            members=SimpleNamespace(members=lambda _channel: {"UALICE"} if self.member else set()),
-            subscribe=lambda **kw: self.subscribed.append(kw["schedule"]),
-        )
-        register_commands(self, self.baton, self.preferences, self.digests)  # type: ignore[arg-type]
+        register_commands(self)  # type: ignore[arg-type]
 
     def command(self, name: str) -> Any:
         assert name == SLASH_COMMAND
@@ -593,6 +596,7 @@ class _Recorder:
             ack=lambda **kw: self.acks.append(kw),
             command=command,
             respond=lambda **kw: self.responses.append(kw),
+            context={"usecases": self.usecases},
         )
         assert len(self.acks) == 1, "every command is acked exactly once"
         return self.acks[0]
@@ -787,7 +791,7 @@ def test_out_of_range_times_are_refused(hour: int, minute: int) -> None:
         raise AssertionError(f"{text} parsed")
 
 
-# ---- bot/runtime/web.py ----------------------------------------------------------------------
+# ---- bot/entrypoints/web.py ----------------------------------------------------------------------
 
 content_types = st.sampled_from(
     [
@@ -888,8 +892,9 @@ def test_signature_ok_is_a_bool_for_any_headers(
 
 @FUZZ
 @given(
-    secret=st.binary(min_size=1, max_size=40),
-    body=st.binary(max_size=500),
+    # Slack's signing secrets and request bodies are UTF-8 text (JSON, or a URL-encoded form).
+    secret=st.text(min_size=1, max_size=40).filter(str.strip).map(str.encode),
+    body=st.text(max_size=500).map(str.encode),
     age=st.integers(-250, 250),
     flip=st.none() | st.integers(0, 499),
 )

@@ -1,6 +1,11 @@
 """1,000 failed Slack and Claude calls through Baton's wrappers leave no thread or socket behind.
 
 Each failure ends as SlackCallFailed or ModelError, after a bounded number of attempts.
+
+Nothing here depends on timing or on what else runs: the threads and files compared are the
+ones that appeared during the calls (by identity, and sockets by inode, so what an earlier test
+in this process closes meanwhile cannot hide a leak), sockets between two ports this test does
+not own are left out, and every fault that races a client timeout has a wide margin.
 """
 
 from __future__ import annotations
@@ -16,20 +21,25 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.adapters.claude import Claude, ModelError
 from bot.adapters.members import MemberCache
-from bot.adapters.slack_io import SlackCallFailed, SlackIO, make_web_client
+from bot.adapters.slack_client import make_web_client
+from bot.adapters.slack_io import SlackCallFailed, SlackIO
 from bot.domain.prompts import Prompt
 from sandbox.claude import FakeClaude
 from sandbox.slack import FakeSlack
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc"
+    ),
+    pytest.mark.slow,
+]
 
 CALLS = 1_000
 # What may legitimately stay open after the calls: an idle pooled connection or two.
@@ -41,36 +51,70 @@ BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}]
 
 @dataclass(frozen=True)
 class Usage:
-    """What the process holds open at one moment."""
+    """What the process holds open at one moment: its threads, and what each open file
+    descriptor points at (a socket reads as socket:[inode], so no two sockets look alike)."""
 
-    threads: int
-    fds: int
-    sockets: int
+    threads: frozenset[threading.Thread]
+    files: Counter[str]
+
+    @property
+    def sockets(self) -> int:
+        return sum(n for target, n in self.files.items() if target.startswith("socket:"))
+
+    def __str__(self) -> str:
+        return f"{len(self.threads)} threads, {self.files.total()} fds, {self.sockets} sockets"
 
 
 def usage() -> Usage:
-    """Threads, open file descriptors and, among them, sockets of this process now."""
-    fds = sockets = 0
+    """Threads and open file descriptors of this process now."""
+    files: Counter[str] = Counter()
     for name in os.listdir("/proc/self/fd"):
         try:
-            target = os.readlink(f"/proc/self/fd/{name}")
+            files[os.readlink(f"/proc/self/fd/{name}")] += 1
         except FileNotFoundError:  # the listing's own descriptor, closed by now
             continue
-        fds += 1
-        sockets += target.startswith("socket:")
-    return Usage(threading.active_count(), fds, sockets)
+    return Usage(frozenset(threading.enumerate()), files)
 
 
-def settled(timeout: float = 15.0) -> Usage:
-    """Usage once the fakes' request threads (and the sockets they serve) have finished."""
+def settled(earlier: frozenset[threading.Thread], timeout: float = 30.0) -> Usage:
+    """Usage once the fakes' request threads started since `earlier` (and the sockets they
+    serve) have finished; fails if they have not within `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         gc.collect()
         # The fakes serve each request on a thread named for it; they end soon after a reply.
-        serving = [t for t in threading.enumerate() if "request" in t.name]
-        if not serving or time.monotonic() > deadline:
+        serving = [t for t in threading.enumerate() if "request" in t.name and t not in earlier]
+        if not serving:
             return usage()
+        assert time.monotonic() < deadline, f"requests still served after {timeout} s: {serving}"
         serving[0].join(timeout=0.05)
+
+
+def tcp_ports() -> dict[str, tuple[int, int]]:
+    """The local and remote port of each TCP socket on this host, by its socket:[inode]."""
+    ports: dict[str, tuple[int, int]] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(FileNotFoundError), open(table) as rows:
+            next(rows)  # the header
+            for row in rows:
+                _, local, remote, *_, inode = row.split()[:10]
+                ports[f"socket:[{inode}]"] = (
+                    int(local.rsplit(":", 1)[1], 16),
+                    int(remote.rsplit(":", 1)[1], 16),
+                )
+    return ports
+
+
+def opened_since(before: Usage, after: Usage, ours: set[int]) -> list[str]:
+    """Files open now that were not before, less TCP sockets with neither end on a port in
+    `ours` (those belong to something else in this process). What is left is this test's: a
+    connection to one of its servers, a socket that never connected, or any other file."""
+    ports = tcp_ports()
+    return [
+        target
+        for target in (after.files - before.files).elements()
+        if target not in ports or ours & set(ports[target])
+    ]
 
 
 class ResettingServer:
@@ -148,9 +192,20 @@ def claude(fake_claude: FakeClaude) -> Iterator[Claude]:
 
 
 @pytest.fixture
+def no_retries(fake_claude: FakeClaude) -> Iterator[Claude]:
+    """Baton's Claude client with production timeouts that never retries: a dropped body
+    carries no retry-after, so the SDK would back off for seconds."""
+    client = Claude(
+        api_key=fake_claude.api_key, model="claude-test", base_url=fake_claude.url, max_retries=0
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def impatient(fake_claude: FakeClaude) -> Iterator[Claude]:
-    """A Claude client that gives up on 50 ms of silence and never retries: held requests and
-    dropped bodies carry no retry-after, so the SDK would back off for seconds."""
+    """A Claude client that gives up on 50 ms of silence and never retries: a held request
+    carries no retry-after, so the SDK would back off for seconds."""
     client = Claude(
         api_key=fake_claude.api_key,
         model="claude-test",
@@ -168,6 +223,7 @@ def test_a_thousand_failed_calls_leave_no_thread_or_socket_behind(
     fake_claude: FakeClaude,
     resetting_server: ResettingServer,
     claude: Claude,
+    no_retries: Claude,
     impatient: Claude,
 ) -> None:
     """500s, ok:false, connection resets and long rate limits from Slack; 500, 529, broken
@@ -273,16 +329,20 @@ def test_a_thousand_failed_calls_leave_no_thread_or_socket_behind(
         Scenario(
             "Claude silent until the timeout",
             1,
-            lambda: (claude_fails("timeout", delay=0.3), list(impatient.stream_draft(PROMPT))),
+            # Held 20 times as long as the client waits, so the client gives up first even on
+            # a loaded machine (a held request answered by a close would read as a drop).
+            lambda: (claude_fails("timeout", delay=1.0), list(impatient.stream_draft(PROMPT))),
             "timed out",
             1,
         ),
         Scenario(
             "Claude summary body cut off",
             1,
+            # Production timeouts: with a short one, a loaded machine's slow half body would
+            # read as a timeout instead of a cut.
             lambda: (
                 claude_fails("midstream_drop"),
-                impatient.complete_text(PROMPT, max_tokens=200),
+                no_retries.complete_text(PROMPT, max_tokens=200),
             ),
             "could not reach Claude",
             1,
@@ -301,9 +361,10 @@ def test_a_thousand_failed_calls_leave_no_thread_or_socket_behind(
             seen[scenario.name] += 1
         return seen
 
+    earlier = frozenset(threading.enumerate())  # the fakes' servers, and any earlier test's
     run(len(round_))  # warm-up: imports, pools, lazily made objects
     assert members.members("CNOWHERE") == frozenset()  # a refusal hides the channel, no error
-    before = settled()
+    before = settled(earlier)
     assert before.sockets >= 3, "the fakes' listening sockets should be counted"
     slack_calls, claude_calls = len(fake_slack.calls), len(fake_claude.calls)
     resets = resetting_server.connections
@@ -311,7 +372,7 @@ def test_a_thousand_failed_calls_leave_no_thread_or_socket_behind(
     started = time.monotonic()
     seen = run(CALLS)
     elapsed = time.monotonic() - started
-    after = settled()
+    after = settled(earlier)
 
     print(f"\n{CALLS} failed calls in {elapsed:.1f} s; before {before}, after {after}")
     assert sum(seen.values()) == CALLS
@@ -324,6 +385,11 @@ def test_a_thousand_failed_calls_leave_no_thread_or_socket_behind(
     assert resetting_server.connections - resets == dropped
     assert len(fake_slack.calls) - slack_calls == attempts("Slack") - dropped
     assert len(fake_claude.calls) - claude_calls == attempts("Claude")
-    assert after.threads <= before.threads + SPARE_THREADS, (before, after)
-    assert after.sockets <= before.sockets + SPARE_SOCKETS, (before, after)
-    assert after.fds <= before.fds + SPARE_SOCKETS, (before, after)
+    new_threads = sorted(t.name for t in after.threads - before.threads)
+    assert len(new_threads) <= SPARE_THREADS, new_threads
+    servers = (fake_slack.api_url, fake_claude.url, resetting_server.url)
+    ours = {urlsplit(url).port or 0 for url in servers}
+    new_files = opened_since(before, after, ours)
+    new_sockets = [target for target in new_files if target.startswith("socket:")]
+    assert len(new_sockets) <= SPARE_SOCKETS, new_sockets
+    assert len(new_files) <= SPARE_SOCKETS, new_files

@@ -235,6 +235,7 @@ def test_sqlite_alters_a_table_other_rows_point_at(tmp_path: Path) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_baton_run_refuses_an_unmigrated_database_until_baton_db_upgrade(tmp_path: Path) -> None:
     """`baton run` names `baton db upgrade` and stops; after it, `baton db status` is current."""
     env = {
@@ -260,6 +261,7 @@ def test_baton_run_refuses_an_unmigrated_database_until_baton_db_upgrade(tmp_pat
     assert f"database: {head_revision()}" in status.stdout and "up to date" in status.stdout
 
 
+@pytest.mark.slow
 def test_baton_db_status_exits_non_zero_on_an_empty_database(tmp_path: Path) -> None:
     """A deploy script can tell from the exit code that the database needs upgrading."""
     status = baton(["db", "status"], {"DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}, tmp_path)
@@ -267,6 +269,7 @@ def test_baton_db_status_exits_non_zero_on_an_empty_database(tmp_path: Path) -> 
     assert "database: none" in status.stdout and "empty" in status.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("url", "named"),
     [

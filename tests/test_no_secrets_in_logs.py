@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.runtime.cli import RedactTokens
+from bot.entrypoints.cli import RedactTokens
 from tests.world import CHANNEL, World
 
 

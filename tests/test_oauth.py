@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from bot.adapters.slack_io import WorkspaceUnknown
 from bot.adapters.workspaces import in_workspace
-from bot.runtime.cli import RedactTokens
+from bot.entrypoints.cli import RedactTokens
 from bot.settings import SettingsError, load_settings
 from sandbox.claude import FakeClaude
 from sandbox.slack import FakeSlack
@@ -32,7 +32,8 @@ from storage.installations import (
     OAuthStateStore,
     TokenCipher,
 )
-from tests.test_cli_and_manifest import _free_port, _health, baton
+from tests.listening import read_port
+from tests.test_cli_and_manifest import _health, baton
 from tests.test_database_down import DEAD_DATABASE
 from tests.world import ALICE, CHANNEL, World, block_texts
 
@@ -260,7 +261,7 @@ def test_each_workspace_has_its_own_bot_user(distribution: World) -> None:
                 user_id="UINSTALLER",
             )
         )
-    slack = world.app.baton.slack
+    slack = world.app.usecases.deps.slack
     with in_workspace(TEAM_A):
         assert slack.bot_user_id == "UBOTA"
     with in_workspace(TEAM_B):
@@ -272,7 +273,7 @@ def test_a_slack_call_with_no_workspace_at_hand_is_refused(distribution: World) 
     world = distribution
     install(world, TEAM_A)
     with pytest.raises(WorkspaceUnknown):
-        world.app.baton.slack.post(channel=CHANNEL, thread_ts=None, blocks=[], text="hello")
+        world.app.usecases.deps.slack.post(channel=CHANNEL, thread_ts=None, blocks=[], text="hello")
     assert world.slack.calls_to("chat.postMessage") == []
 
 
@@ -494,11 +495,11 @@ def test_distribution_settings_are_checked(env: dict[str, str], named: str) -> N
     assert named in message and "\n" not in message
 
 
+@pytest.mark.slow
 def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) -> None:
     """`baton run` with client id, secret and key (no bot token) starts, and its install link
     leads to Slack's consent page; stderr carries neither secret nor key."""
     with FakeSlack() as slack:
-        port = _free_port()
         env = {
             "SLACK_CLIENT_ID": slack.client_id,
             "SLACK_CLIENT_SECRET": slack.client_secret,
@@ -506,6 +507,7 @@ def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) 
             "SLACK_SIGNING_SECRET": slack.signing_secret,
             "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
+            "BATON_LOG_LEVEL": "INFO",
         }
         migrated = baton(["db", "upgrade"], env, tmp_path)
         assert migrated.returncode == 0, migrated.stderr
@@ -514,10 +516,10 @@ def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) 
             [
                 sys.executable,
                 "-m",
-                "bot.runtime.cli",
+                "bot.entrypoints.cli",
                 "run",
                 "--port",
-                str(port),
+                "0",
                 "--host",
                 "127.0.0.1",
             ],
@@ -526,7 +528,10 @@ def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) 
             stderr=subprocess.PIPE,
             text=True,
         )
+        head = ""
         try:
+            port, head = read_port(process.stderr)
+            assert port is not None, head
             slack.wait_for(lambda: _health(port), timeout=20, message="/healthz")
             slack.oauth_redirect_url = f"http://127.0.0.1:{port}/slack/oauth_redirect"
             result = slack.browse_install(f"http://127.0.0.1:{port}/slack/install")
@@ -535,7 +540,8 @@ def test_baton_run_in_distribution_mode_serves_the_install_link(tmp_path: Path) 
             assert slack.installed_token(slack.team_id) is not None
         finally:
             process.terminate()
-            _, stderr = process.communicate(timeout=20)
+            _, rest = process.communicate(timeout=20)
+            stderr = head + rest
         assert process.returncode == 0, stderr
         for secret in (slack.client_secret, KEY, slack.installed_token(slack.team_id)):
             assert str(secret) not in stderr

@@ -19,7 +19,7 @@ from bot.constants import (
     CALLBACK_REASON_OTHER,
 )
 from bot.domain.brief import Brief
-from bot.domain.options import OPTIONS_TOOL_NAME, options_prompt
+from bot.domain.options.prompt import OPTIONS_TOOL_NAME, options_prompt
 from bot.domain.prompts import DRAFT_SYSTEM
 from bot.domain.reasons import REASON_ACTIONS
 from sandbox.claude import FakeReply

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.adapters.publisher import DraftPublisher
-from bot.adapters.slack_io import SlackIO, UpdateBudget, make_web_client
+from bot.adapters.slack_client import UpdateBudget, make_web_client
+from bot.adapters.slack_io import SlackIO
 from bot.domain.render import DraftFooter
 from sandbox.slack import FakeSlack
 from tests.world import draft_body

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -26,7 +25,11 @@ from storage import drafts as draft_store
 from storage import people as people_store
 from storage import requests as request_store
 from storage.db import Database
+from tests.listening import port_in
 from tests.world import ALICE, BOB, CHANNEL, block_texts, is_draft, is_finished, scripted_brief
+
+# Each test starts `baton run` processes.
+pytestmark = pytest.mark.slow
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -64,25 +67,13 @@ def _clean_env() -> dict[str, str]:
 
 def _upgrade(url: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.entrypoints.cli", "db", "upgrade"],
         env={**_clean_env(), "DATABASE_URL": url},
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass
@@ -114,17 +105,17 @@ class Replicas:
             "BATON_LIMIT_WORKSPACE_IN_FLIGHT": "0",
             **settings,
         }
-        for n in range(count):
-            port = _free_port()
-            log = open(self.tmp_path / f"replica{len(self.processes)}.log", "w")  # noqa: SIM115
+        for _ in range(count):
+            log_path = self.tmp_path / f"replica{len(self.processes)}.log"
+            log = open(log_path, "w")  # noqa: SIM115
             process = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
-                    "bot.runtime.cli",
+                    "bot.entrypoints.cli",
                     "run",
                     "--port",
-                    str(port),
+                    "0",
                     "--host",
                     "127.0.0.1",
                 ],
@@ -136,10 +127,17 @@ class Replicas:
             )
             log.close()
             self.processes.append(process)
-            self.urls.append(f"http://127.0.0.1:{port}/slack/events")
-            self.slack.wait_for(
-                lambda port=port: _listening(port), timeout=60, message=f"replica {n} listening"
+            # Started on port 0: the port it holds is in its "listening" line.
+            self.wait_for(
+                lambda log_path=log_path, process=process: (
+                    port_in(log_path.read_text()) or process.poll() is not None
+                ),
+                timeout=60,
+                message=f"replica {len(self.processes) - 1} listening",
             )
+            port = port_in(log_path.read_text())
+            assert port is not None, self.logs()
+            self.urls.append(f"http://127.0.0.1:{port}/slack/events")
 
     def wait_for(self, predicate, *, timeout: float, message: str):  # type: ignore[no-untyped-def]
         """The fake Slack's wait_for, with the replicas' logs in the failure message."""

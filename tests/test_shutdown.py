@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sandbox.claude import FakeClaude, FakeReply
 from sandbox.slack import FakeSlack
+from tests.listening import read_port
 from tests.world import ALICE, CHANNEL, block_texts, is_draft, is_finished, scripted_brief
 
+pytestmark = pytest.mark.slow  # starts `baton run`
+
 FINAL_WORDS = "Export is here, for every report."
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None:
@@ -31,7 +29,6 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
         claude.responder = lambda request: FakeReply(
             text=FINAL_WORDS, ttft=1.0, tokens_per_second=4
         )
-        port = _free_port()
         clean = {
             k: v
             for k, v in os.environ.items()
@@ -47,7 +44,7 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
         subprocess.run(
-            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "db", "upgrade"],
             env=env,
             cwd=tmp_path,
             check=True,
@@ -56,10 +53,10 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
             [
                 sys.executable,
                 "-m",
-                "bot.runtime.cli",
+                "bot.entrypoints.cli",
                 "run",
                 "--port",
-                str(port),
+                "0",
                 "--host",
                 "127.0.0.1",
             ],
@@ -68,9 +65,11 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
             stderr=subprocess.PIPE,
             text=True,
         )
+        head = ""
         try:
+            port, head = read_port(process.stderr)
+            assert port is not None, head
             slack.events_url = f"http://127.0.0.1:{port}/slack/events"
-            slack.wait_for(lambda: _listening(port), timeout=30, message="baton run listening")
             ts = slack.post_user_message(ALICE, CHANNEL, f"<@{slack.bot_user_id}> a launch note")
             claude.wait_for(
                 lambda: any(not call.tool_names for call in claude.message_calls()),
@@ -78,7 +77,8 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
                 message="the draft call",
             )
             process.send_signal(signal.SIGTERM)
-            _, stderr = process.communicate(timeout=60)
+            _, rest = process.communicate(timeout=60)
+            stderr = head + rest
         finally:
             if process.poll() is None:
                 process.kill()
@@ -92,9 +92,3 @@ def test_sigterm_mid_draft_finishes_the_draft_then_exits(tmp_path: Path) -> None
         assert len(drafts) == 1 and is_finished(drafts[0]), stderr
         assert FINAL_WORDS in block_texts(drafts[0])
         assert "finishing drafts in flight" in stderr
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0

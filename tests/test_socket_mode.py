@@ -61,8 +61,8 @@ class SocketWorld(World):
             database_url="sqlite://",  # unused: the fixture's database is passed in
         )
         app = create_app(settings, db=database)
-        app.baton.model_backoff = (0.01, 0.02)
-        app.baton.stream_interval = 0.05
+        app.usecases.retry.backoff = (0.01, 0.02)
+        app.usecases.drafting.stream_interval = 0.05
         # Built as `baton run` builds it; only the ping interval is shortened (see above).
         handler = SocketModeHandler(app.bolt, slack.app_token, ping_interval=PING_INTERVAL)
         handler.connect()  # returns once connected; the client's threads receive from now on
@@ -93,6 +93,7 @@ class SocketWorld(World):
             self.handler.close()
         self.app.listeners.shutdown(wait=True)
         self.app.work.shutdown(wait=True)
+        self.app.jobs.stop()
         self.app.degraded.stop()
         if self.app.claude is not None:
             self.app.claude.close()
@@ -158,6 +159,7 @@ def test_baton_follows_a_refresh_request(world: SocketWorld) -> None:
     assert world.slack.send_slash_command(ALICE, CHANNEL, SLASH_COMMAND, "help").ok
 
 
+@pytest.mark.slow
 def test_baton_run_connects_in_socket_mode_and_stops_on_sigterm(tmp_path: Path) -> None:
     """`baton run` with SLACK_APP_TOKEN connects, answers over the socket, stops on SIGTERM."""
     with FakeSlack(socket_mode=True) as slack:
@@ -176,13 +178,13 @@ def test_baton_run_connects_in_socket_mode_and_stops_on_sigterm(tmp_path: Path) 
             "DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
         }
         subprocess.run(
-            [sys.executable, "-m", "bot.runtime.cli", "db", "upgrade"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "db", "upgrade"],
             env=env,
             cwd=tmp_path,
             check=True,
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.runtime.cli", "run"],
+            [sys.executable, "-m", "bot.entrypoints.cli", "run"],
             env=env,
             cwd=tmp_path,
             stderr=subprocess.PIPE,

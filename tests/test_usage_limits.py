@@ -75,7 +75,7 @@ def test_over_the_hourly_limit_a_request_is_kept_and_retry_starts_it_later(
     limited.idle()
     assert [r.state for r in rows(limited, Request) if r.message_ts == third] == ["limited"]
 
-    limited.app.baton.clock = lambda: utcnow() + timedelta(minutes=61)
+    limited.app.usecases.deps.clock = lambda: utcnow() + timedelta(minutes=61)
     limited.slack.click_button(ALICE, CHANNEL, held.ts, ACTION_RETRY)
     limited.wait_for_drafts(third, 1)
     assert [r.state for r in rows(limited, Request) if r.message_ts == third] == ["drafted"]
@@ -141,7 +141,7 @@ def test_a_thread_too_long_for_the_input_cap_loses_its_oldest_replies_and_says_s
         return brief
 
     limited.claude.on_tool(BRIEF_TOOL_NAME, brief_until_told_enough)
-    limited.app.baton.limits = Limits()  # room for the four briefs this thread takes
+    limited.app.usecases.usage.limits = Limits()  # room for the four briefs this thread takes
     ts = limited.mention("help")  # too vague: Baton asks questions first
     limited.idle()
     assert limited.baton_messages(ts), "Baton asked its questions"

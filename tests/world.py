@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.bootstrap import BatonApp, create_app
-from bot.domain.options import OPTIONS_TOOL_NAME, count_of_prompt
+from bot.domain.options.prompt import OPTIONS_TOOL_NAME, count_of_prompt
 from bot.domain.prompts import BRIEF_TOOL_NAME
-from bot.runtime.web import make_server, stop_server
+from bot.entrypoints.web import make_server, stop_server
 from bot.settings import Settings
 from sandbox.claude import FakeClaude, FakeReply
 from sandbox.slack import FakeSlack
@@ -134,8 +134,8 @@ class World:
         )
         app = create_app(settings, db=database)
         # Tests should not wait seconds between Baton's own model retries.
-        app.baton.model_backoff = (0.01, 0.02)
-        app.baton.stream_interval = 0.05
+        app.usecases.retry.backoff = (0.01, 0.02)
+        app.usecases.drafting.stream_interval = 0.05
         server = make_server(app, host="127.0.0.1", port=0, threads=8)
         thread = threading.Thread(target=server.run, name="baton-http", daemon=True)
         thread.start()

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anthropic
+from anthropic.types import Message, MessageParam, ToolParam
 from pydantic import BaseModel, ValidationError
 
 from bot.domain.brief import Brief
-from bot.domain.options import (
-    OPTIONS_MAX_TOKENS,
-    OptionsAnswer,
-    options_tool_schema,
-)
+from bot.domain.options.prompt import OPTIONS_MAX_TOKENS, OptionsAnswer, options_tool_schema
 from bot.domain.prompts import (
     BRIEF_MAX_TOKENS,
     DRAFT_MAX_TOKENS,
@@ -136,18 +134,20 @@ class Claude:
         """Make Claude call `tool`, validate its input as `model_type`, and when it does not
         validate, show Claude the problem and ask once more."""
         name = tool["name"]
-        messages: list[dict[str, Any]] = list(prompt.messages)
-        for attempt in range(2):
-            response = self._call(
-                lambda msgs=messages: self._client.messages.create(
-                    model=self.model,
-                    max_tokens=max_tokens,
-                    system=prompt.system,
-                    messages=msgs,
-                    tools=[tool],
-                    tool_choice={"type": "tool", "name": name},
-                )
+
+        def ask(messages: list[MessageParam]) -> Message:
+            return self._client.messages.create(
+                model=self.model,
+                max_tokens=max_tokens,
+                system=prompt.system,
+                messages=messages,
+                tools=[_sdk_tool(tool)],
+                tool_choice={"type": "tool", "name": name},
             )
+
+        messages = _sdk_messages(prompt.messages)
+        for attempt in range(2):
+            response = self._call(functools.partial(ask, messages))
             tool_input = next(
                 (block.input for block in response.content if block.type == "tool_use"), None
             )
@@ -163,7 +163,7 @@ class Claude:
                     ) from None
                 logger.info("%s failed validation, asking again: %s", what, _short(exc))
                 messages = [
-                    *prompt.messages,
+                    *_sdk_messages(prompt.messages),
                     {"role": "assistant", "content": f"(invalid {what}: {_short(exc)})"},
                     {"role": "user", "content": f"Call {name} again with every field valid."},
                 ]
@@ -176,7 +176,7 @@ class Claude:
                 model=self.model,
                 max_tokens=max_tokens,
                 system=prompt.system,
-                messages=prompt.messages,  # type: ignore[arg-type]
+                messages=_sdk_messages(prompt.messages),
             )
         )
         text = "".join(block.text for block in response.content if block.type == "text").strip()
@@ -197,7 +197,7 @@ class Claude:
                 model=self.model,
                 max_tokens=DRAFT_MAX_TOKENS,
                 system=prompt.system,
-                messages=prompt.messages,  # type: ignore[arg-type]
+                messages=_sdk_messages(prompt.messages),
                 stream=True,
                 timeout=self.stream_timeout,
             ) as stream:
@@ -227,11 +227,25 @@ class Claude:
         """Close the HTTP connection pool."""
         self._client.close()
 
-    def _call(self, fn: Any) -> Any:
+    def _call(self, fn: Callable[[], Message]) -> Message:
         try:
             return fn()
         except anthropic.APIError as exc:
             raise _as_model_error(exc) from None
+
+
+def _sdk_messages(messages: Sequence[dict[str, Any]]) -> list[MessageParam]:
+    """A prompt's messages as the SDK types them (the domain builds the same dicts untyped)."""
+    return [{"role": message["role"], "content": message["content"]} for message in messages]
+
+
+def _sdk_tool(tool: Mapping[str, Any]) -> ToolParam:
+    """A tool definition from the domain (name, description, input_schema) as the SDK types it."""
+    return {
+        "name": tool["name"],
+        "description": tool["description"],
+        "input_schema": tool["input_schema"],
+    }
 
 
 def _as_model_error(exc: anthropic.APIError) -> ModelError:

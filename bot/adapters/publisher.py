@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.adapters.slack_io import SlackCallFailed, SlackIO, UpdateBudget
+from bot.adapters.slack_client import UpdateBudget
+from bot.adapters.slack_io import SlackCallFailed, SlackIO
 from bot.domain.render import (
     DRAFT_PART_LIMIT,
     DraftFooter,

@@ -1,26 +1,17 @@
-"""Slack Web API calls Baton makes, with retries, limits and errors turned into plain outcomes."""
+"""Slack Web API calls Baton makes, with errors turned into plain outcomes (the client and its
+retry policy: bot/adapters/slack_client.py)."""
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.handler import default_interval_calculator
-from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
-from slack_sdk.http_retry.request import HttpRequest
-from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
 
 from bot.domain.render import Block, fallback_text
 
@@ -58,127 +49,6 @@ class SlackCallFailed(Exception):
     def permanent(self) -> bool:
         """True when retrying the same call cannot succeed."""
         return self.error in PERMANENT_ERRORS
-
-
-# Seconds one attempt may wait to connect, and then for each read of the answer (slack_sdk
-# hands it to urllib as the socket timeout).
-SLACK_TIMEOUT = 10
-# The longest Retry-After a call waits out. Slack's rate windows are a minute; a longer wait
-# would pin a worker, so the call fails as "ratelimited" instead and its caller decides.
-MAX_RETRY_AFTER = 60
-
-
-class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Retries a 429 after its Retry-After, unless Slack asks for more than `max_wait` seconds."""
-
-    def __init__(self, *, max_retry_count: int, max_wait: float = MAX_RETRY_AFTER) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.max_wait = max_wait
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if not super()._can_retry(state=state, request=request, response=response, error=error):
-            return False
-        return _retry_after(response) <= self.max_wait
-
-
-def _retry_after(response: HttpResponse | None) -> float:
-    """Seconds Slack asked us to wait: 0 if it did not say, infinite if slack_sdk can't read it."""
-    for name, values in (response.headers if response is not None else {}).items():
-        if name.lower() == "retry-after" and values:
-            try:
-                return int(values[0])  # as slack_sdk's handler reads it
-            except ValueError:
-                return math.inf
-    return 0
-
-
-# slack_sdk checks its logger's own level before logging bodies: this one never does.
-_QUIET_HTTP_LOG = logging.getLogger("bot.adapters.slack_io.oauth_http")
-_QUIET_HTTP_LOG.setLevel(logging.INFO)
-
-
-def make_web_client(
-    token: str | None,
-    base_url: str,
-    *,
-    timeout: int = SLACK_TIMEOUT,
-    retry_interval: RetryIntervalCalculator = default_interval_calculator,
-    log_bodies: bool = True,
-) -> WebClient:
-    """A WebClient with a timeout per attempt that retries connection errors, 5xx and 429.
-
-    slack_sdk counts retries per call across all handlers, so a call makes at most four
-    attempts. Waits between them follow `retry_interval` (0.5 s doubling, plus up to 1 s of
-    jitter), except after a 429, which waits Retry-After (up to MAX_RETRY_AFTER) plus jitter.
-    Without `log_bodies`, slack_sdk's DEBUG lines with request and response bodies are off:
-    for oauth.v2.access, those bodies are tokens.
-    """
-    client = WebClient(
-        token=token,
-        base_url=base_url,
-        timeout=timeout,
-        logger=None if log_bodies else _QUIET_HTTP_LOG,
-    )
-    # slack_sdk retries only connection errors by default; rate limits and 5xx need handlers.
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
-        BoundedRateLimitRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=retry_interval),
-    ]
-    return client
-
-
-class UpdateBudget:
-    """Per-workspace token bucket for chat.update (Slack tier 3: about 50 a minute).
-
-    Streaming drafts share it: when many are in flight each one updates less often and
-    sends larger pieces. Final updates always go out (they may overdraw the bucket), so
-    no text is ever lost to the budget.
-    """
-
-    def __init__(
-        self,
-        *,
-        per_minute: float = 45.0,
-        burst: float = 10.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._rate = per_minute / 60.0
-        self._burst = burst
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: dict[str, float] = {}
-        self._stamp: dict[str, float] = {}
-
-    def _refill(self, team_id: str) -> float:
-        now = self._clock()
-        tokens = self._tokens.get(team_id, self._burst)
-        elapsed = now - self._stamp.get(team_id, now)
-        tokens = min(self._burst, tokens + elapsed * self._rate)
-        self._stamp[team_id] = now
-        self._tokens[team_id] = tokens
-        return tokens
-
-    def try_take(self, team_id: str) -> bool:
-        """Take one update if the workspace can spare it now."""
-        with self._lock:
-            if self._refill(team_id) >= 1.0:
-                self._tokens[team_id] -= 1.0
-                return True
-            return False
-
-    def take_anyway(self, team_id: str) -> None:
-        """Record an update that must happen (a final one), overdrawing if need be."""
-        with self._lock:
-            self._refill(team_id)
-            self._tokens[team_id] -= 1.0
 
 
 class WorkspaceUnknown(RuntimeError):
@@ -267,9 +137,8 @@ class SlackIO:
         except WorkspaceUnavailable:
             return None
 
-    def _call(self, method: str, fn: Callable[[WebClient], Any]) -> Any:
-        with self._lock:
-            self.calls += 1
+    def _call(self, method: str, fn: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+        self._count()
         try:
             # Outside the handlers below: a missing workspace or a database error is not a
             # failed Slack call, and must reach the caller as what it is.
@@ -277,16 +146,27 @@ class SlackIO:
         except WorkspaceUnavailable as exc:
             logger.warning("Slack %s not made: %s", method, exc.error)
             raise SlackCallFailed(method, exc.error) from None
-        try:
+        with _failures_as_outcomes(method):
             return fn(client)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error")) if exc.response else "unknown"
-            logger.warning("Slack %s failed: %s", method, error)
-            raise SlackCallFailed(method, error) from None
-        except Exception as exc:
-            # Connection errors after slack_sdk's own retries.
-            logger.warning("Slack %s failed: %s", method, type(exc).__name__)
-            raise SlackCallFailed(method, f"connection_error:{type(exc).__name__}") from None
+
+    def _pages(
+        self, method: str, fn: Callable[[WebClient], SlackResponse]
+    ) -> Iterator[SlackResponse]:
+        """Each page of a cursor-paginated call, in turn: slack_sdk follows next_cursor (one
+        response object, refilled per page); every page is a call, counted and failed alike."""
+        pages = iter(self._call(method, fn))
+        yield next(pages)  # the first page, fetched above
+        while True:
+            with _failures_as_outcomes(method):
+                page = next(pages, None)
+            if page is None:
+                return
+            self._count()
+            yield page
+
+    def _count(self) -> None:
+        with self._lock:
+            self.calls += 1
 
     def post(
         self,
@@ -299,7 +179,6 @@ class SlackIO:
     ) -> str:
         """Post a message (in a thread when thread_ts is given); returns its ts. `metadata`
         (Slack message metadata) lets Baton find the message again without its ts."""
-        extra = {"metadata": metadata} if metadata is not None else {}
         response = self._call(
             "chat.postMessage",
             lambda client: client.chat_postMessage(
@@ -309,7 +188,7 @@ class SlackIO:
                 text=fallback_text(text),
                 unfurl_links=False,
                 unfurl_media=False,
-                **extra,
+                metadata=metadata,  # slack_sdk leaves out arguments that are None
             ),
         )
         return str(response["ts"])
@@ -317,20 +196,16 @@ class SlackIO:
     def thread_metadata(self, *, channel: str, thread_ts: str) -> list[tuple[str, dict[str, Any]]]:
         """(ts, metadata) of each message in a thread that carries message metadata."""
         found: list[tuple[str, dict[str, Any]]] = []
-        cursor: str | None = None
-        while True:
-            page = self._call(
-                "conversations.replies",
-                lambda client, c=cursor: client.conversations_replies(
-                    channel=channel, ts=thread_ts, cursor=c, limit=200, include_all_metadata=True
-                ),
-            )
+        for page in self._pages(
+            "conversations.replies",
+            lambda client: client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=200, include_all_metadata=True
+            ),
+        ):
             for message in page.get("messages") or []:
                 if isinstance(message.get("metadata"), dict):
                     found.append((str(message.get("ts")), message["metadata"]))
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return found
+        return found
 
     def post_ephemeral(
         self,
@@ -415,18 +290,12 @@ class SlackIO:
     def conversation_members(self, channel: str) -> list[str]:
         """Everyone in a conversation (all pages)."""
         members: list[str] = []
-        cursor: str | None = None
-        while True:
-            page = self._call(
-                "conversations.members",
-                lambda client, c=cursor: client.conversations_members(
-                    channel=channel, cursor=c, limit=1000
-                ),
-            )
+        for page in self._pages(
+            "conversations.members",
+            lambda client: client.conversations_members(channel=channel, limit=1000),
+        ):
             members.extend(page.get("members") or [])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return members
+        return members
 
     def file_info(self, file_id: str) -> dict[str, Any]:
         """A file's details as Slack has them now: name, type, size, download URL, and the
@@ -434,3 +303,17 @@ class SlackIO:
         response = self._call("files.info", lambda client: client.files_info(file=file_id))
         file = response.get("file")
         return file if isinstance(file, dict) else {}
+
+
+@contextmanager
+def _failures_as_outcomes(method: str) -> Iterator[None]:
+    """Slack's refusals, and connection errors after slack_sdk's own retries, as SlackCallFailed."""
+    try:
+        yield
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "unknown_error")) if exc.response else "unknown"
+        logger.warning("Slack %s failed: %s", method, error)
+        raise SlackCallFailed(method, error) from None
+    except Exception as exc:
+        logger.warning("Slack %s failed: %s", method, type(exc).__name__)
+        raise SlackCallFailed(method, f"connection_error:{type(exc).__name__}") from None

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +29,8 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.adapters.slack_io import WorkspaceUnavailable, WorkspaceUnknown, make_web_client
-from bot.runtime.work import CountingExecutor
+from bot.adapters.slack_client import make_web_client
+from bot.adapters.slack_io import WorkspaceUnavailable, WorkspaceUnknown
 from storage.installations import EncryptedInstallationStore
 
 logger = logging.getLogger(__name__)
@@ -91,15 +91,6 @@ def in_workspace(
         yield workspace
     finally:
         _current.reset(token)
-
-
-class ContextExecutor(CountingExecutor):
-    """Bolt's listener pool: each listener runs in the context of the request that started
-    it, so it sees the workspace the middleware recorded."""
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-        """Submit `fn` to run inside a copy of the caller's context."""
-        return super().submit(copy_context().run, fn, *args, **kwargs)
 
 
 def remember_workspace(context: BoltContext, next: Callable[[], None]) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from bot.constants import CALLBACK_FINALISE
 from bot.domain.render import Block, fallback_text, split_text
-from bot.domain.style import EDIT_FORMALITY_SOME, EDIT_TONE_WORDS, EditSignal, measure_draft
+from bot.domain.style.profile import EditSignal
+from bot.domain.style.reading import measure_draft
+from bot.domain.style.votes import EDIT_FORMALITY_SOME, EDIT_TONE_WORDS
 
 # Slack's plain_text_input takes at most 3,000 characters. A long draft comes in several
 # fields of about 2,400, so every part has room to grow as the person edits it.

@@ -167,12 +167,15 @@ def question_blocks(brief: Brief, board: QuestionBoard | None) -> list[Block]:
         text = f"*More open questions* (they can be handed off as those above close)\n{lines}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3_000]}})
     if board.answered:
-        lines = [
+        answered = [
             f":white_check_mark: {escape_mrkdwn(a.question[:200])} · answered by <@{a.holder}>"
             for a in board.answered[-HANDOFF_LIMIT:]
         ]
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)[:2_900]}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "\n".join(answered)[:2_900]}],
+            }
         )
     return blocks
 

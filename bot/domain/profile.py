@@ -6,7 +6,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.domain.style import Dimension, FeedbackSignal, StyleProfile, learn_style
+from bot.domain.style.learning import learn_style
+from bot.domain.style.profile import Dimension, FeedbackSignal, StyleProfile
 
 
 def person_style(

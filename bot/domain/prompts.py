@@ -82,7 +82,7 @@ class Prompt:
     """A system prompt and a message list, ready for the Messages API."""
 
     system: str
-    # A message's content is text, or content blocks (attached files: bot/domain/files.py).
+    # A message's content is text, or content blocks (attached files: bot/domain/files/).
     messages: list[dict[str, Any]]
 
 

@@ -23,7 +23,8 @@ from bot.constants import (
     CALLBACK_REASON_OTHER,
 )
 from bot.domain.render import Block, escape_mrkdwn
-from bot.domain.style import CLEAR_FORMALITY, RejectReason
+from bot.domain.style.profile import RejectReason
+from bot.domain.style.votes import CLEAR_FORMALITY
 
 FACTS_DAYS = 30
 NOTE_LIMIT = 500

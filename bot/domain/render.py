@@ -103,7 +103,7 @@ def brief_blocks(
     `confirmed` (text -> who confirmed it) has Right / Wrong buttons. `questions` replaces
     the plain list of open questions (hand-offs, bot/domain/handoff.py); `rules` is the
     channel's "from channel rules" section (bot/domain/channel_rules.py); `files` the line
-    naming the attached files it rests on and those skipped (bot/domain/files.py)."""
+    naming the attached files it rests on and those skipped (bot/domain/files/shown.py)."""
     title = "Brief" if version <= 1 else f"Brief (v{version})"
     lines = [
         f"*{title}*",

@@ -7,9 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from storage.db import Database
 from storage.retention import Swept, expire_claims, expire_text
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ class Housekeeper:
 
 
 def schedule_housekeeping(
-    scheduler: object, housekeeper: Housekeeper, *, clock: Callable[[], datetime]
+    scheduler: BaseScheduler, housekeeper: Housekeeper, *, clock: Callable[[], datetime]
 ) -> None:
     """Sweep hourly on `scheduler` (an APScheduler BackgroundScheduler), first at once."""
 
@@ -52,7 +56,7 @@ def schedule_housekeeping(
         except Exception:
             logger.exception("retention sweep failed; the next one will try again")
 
-    scheduler.add_job(  # type: ignore[attr-defined]
+    scheduler.add_job(
         sweep,
         "interval",
         minutes=SWEEP_MINUTES,

@@ -4,6 +4,7 @@ scheduler, takes over jobs whose process died and jobs nobody started."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -12,12 +13,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.adapters.workspaces import in_workspace
 from bot.runtime.work import WorkPool
 from storage import jobs as job_store
 from storage.db import Database
 from storage.models import Job, utcnow
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +108,7 @@ class JobRunner:
                 job.request_id,
                 job.attempts,
             )
-            self.work.submit(job.request_id, lambda job=job: self._execute(job))
+            self.work.submit(job.request_id, functools.partial(self._execute, job))
         return len(jobs)
 
     def _execute(self, job: Job) -> None:
@@ -157,7 +162,7 @@ class JobRunner:
                 logger.warning("lost the lease on jobs %s to another process", sorted(lost))
 
 
-def schedule_job_sweep(scheduler: object, runner: JobRunner) -> None:
+def schedule_job_sweep(scheduler: BaseScheduler, runner: JobRunner) -> None:
     """Sweep for orphaned jobs every few seconds on `scheduler` (APScheduler), first at once:
     after a restart, what the previous process left unfinished is taken up straight away."""
 
@@ -167,7 +172,7 @@ def schedule_job_sweep(scheduler: object, runner: JobRunner) -> None:
         except Exception as exc:  # the database may be down; the next sweep tries again
             logger.warning("job sweep failed: %s", type(exc).__name__)
 
-    scheduler.add_job(  # type: ignore[attr-defined]
+    scheduler.add_job(
         sweep,
         "interval",
         seconds=SWEEP_SECONDS,

@@ -26,12 +26,12 @@ class CountingExecutor(ThreadPoolExecutor):
         self._count_lock = threading.Condition()
         self._running = 0
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def submit(self, fn, /, *args, **kwargs):
         """Submit as usual, counting the task until it ends."""
         with self._count_lock:
             self._running += 1
 
-        def counted():  # type: ignore[no-untyped-def]
+        def counted():
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -108,3 +108,12 @@ class WorkPool:
         if wait:
             self.wait_idle()
         self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+class ContextExecutor(CountingExecutor):
+    """Bolt's listener pool: each listener runs in the context of the request that started
+    it, so it sees the workspace the middleware recorded."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Submit `fn` to run inside a copy of the caller's context."""
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)

@@ -23,16 +23,15 @@ from bot.domain.assumptions import (
     short_label,
 )
 from bot.domain.brief import Brief
-from bot.domain.limits import check as check_limits
 from bot.domain.prompts import Revision
 from bot.domain.states import JobKind, RequestState
-from bot.domain.style import FeedbackKind
-from bot.usecases.services import Baton
+from bot.domain.style.profile import FeedbackKind
+from bot.usecases.brief_message import BriefMessage
+from bot.usecases.deps import Deps
+from bot.usecases.usage import UsageLimits
 from storage import assumption_checks as check_store
 from storage import drafts as draft_store
 from storage import feedback as feedback_store
-from storage import jobs as job_store
-from storage import limits as limit_store
 from storage import requests as request_store
 from storage.models import Job, Request
 
@@ -65,11 +64,13 @@ class Correction:
 class AssumptionChecks:
     """Use cases behind the Right and Wrong buttons and the correction form."""
 
-    baton: Baton
+    deps: Deps
+    usage: UsageLimits
+    brief_message: BriefMessage
 
     def find(self, *, team_id: str, value: object) -> Found | str:
         """The assumption a button value names, in the current brief; or why it can't be."""
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             return self.find_in(session, team_id=team_id, value=value)
 
     def find_in(self, session: Session, *, team_id: str, value: object) -> Found | str:
@@ -100,7 +101,7 @@ class AssumptionChecks:
     def confirm(self, *, team_id: str, user_id: str, value: object) -> str:
         """Record that the assumption is right and show it so on the brief; returns what to
         tell the person."""
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             found = self.find_in(session, team_id=team_id, value=value)
             if isinstance(found, str):
                 return found
@@ -118,7 +119,7 @@ class AssumptionChecks:
                     assumption=text,
                     verdict=check_store.RIGHT,
                     user_id=user_id,
-                    at=self.baton.clock(),
+                    at=self.deps.now(),
                 )
         if recorded is None:
             # Confirmed before, or by someone else a moment ago (the unique key caught it).
@@ -140,7 +141,7 @@ class AssumptionChecks:
         if isinstance(found, str):
             return found
         try:
-            self.baton.slack.open_view(trigger_id=trigger_id, view=correction_modal(found.ref))
+            self.deps.slack.open_view(trigger_id=trigger_id, view=correction_modal(found.ref))
         except SlackCallFailed as exc:
             return f"Slack would not open the form ({exc.error}); please try again."
         return None
@@ -156,11 +157,8 @@ class AssumptionChecks:
         if answer is None:
             return {ANSWER_BLOCK: error or "Say what is true instead."}
         if found.request.state != RequestState.NEEDS_ANSWERS:
-            with self.baton.db.session() as session:
-                usage = limit_store.usage(
-                    session, team_id=team_id, user_id=user_id, now=self.baton.clock()
-                )
-            refusal = check_limits(usage, self.baton.limits)
+            with self.deps.db.session() as session:
+                refusal = self.usage.refusal(session, team_id=team_id, user_id=user_id)
             if refusal is not None:
                 return {ANSWER_BLOCK: refusal.message}
         return Correction(team_id=team_id, user_id=user_id, ref=found.ref, answer=answer)
@@ -169,7 +167,7 @@ class AssumptionChecks:
         """Make the answer a constraint in a new brief version, drop the assumption, show the
         brief again and redo the draft (durably: a job any replica can finish)."""
         try:
-            with self.baton.db.session() as session:
+            with self.deps.db.session() as session:
                 outcome = self._apply(session, correction)
         except IntegrityError:  # another new version of this brief won the race
             outcome = "the brief changed at the same moment; please try again."
@@ -180,7 +178,7 @@ class AssumptionChecks:
         logger.info("assumption %s of request %s corrected", ref.index, ref.request_id)
         self.show_brief(correction.team_id, ref.request_id)
         if job is not None:
-            self.baton.jobs.submit(job)
+            self.deps.jobs.submit(job)
 
     def _apply(
         self, session: Session, correction: Correction
@@ -207,7 +205,7 @@ class AssumptionChecks:
             assumption=ref.text,
             verdict=check_store.WRONG,
             user_id=user_id,
-            at=self.baton.clock(),
+            at=self.deps.now(),
         )
         if request.state != RequestState.NEEDS_ANSWERS:
             return ref, self._redraft(session, request, user_id=user_id)
@@ -220,7 +218,7 @@ class AssumptionChecks:
             request_id=ref.request_id,
             kind=FeedbackKind.ANSWER.value,
             text=f"Not “{ref.text}”: {correction.answer}",
-            at=self.baton.clock(),
+            at=self.deps.now(),
         )
         return ref, None
 
@@ -229,29 +227,25 @@ class AssumptionChecks:
             session, team_id=request.team_id, request_id=request.id or 0
         )
         request_store.update_request(session, request=request, state=RequestState.DRAFTING)
-        return job_store.enqueue_job(
+        return self.deps.enqueue(
             session,
-            team_id=request.team_id,
-            request_id=request.id or 0,
-            kind=JobKind.REVISE,
-            args={
-                "parent_id": latest.id if latest is not None else None,
-                "revision": Revision.CORRECTED.value,
-                "asked_by": user_id,
-            },
-            now=self.baton.clock(),
+            request,
+            JobKind.REVISE,
+            parent_id=latest.id if latest is not None else None,
+            revision=Revision.CORRECTED.value,
+            asked_by=user_id,
         )
 
     def _tell(self, correction: Correction, text: str) -> None:
         """Say privately, in the request's conversation, what happened to a correction."""
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             request = request_store.get_request(
                 session, team_id=correction.team_id, request_id=correction.ref.request_id
             )
         if request is None:
             return
         try:
-            self.baton.slack.post_ephemeral(
+            self.deps.slack.post_ephemeral(
                 channel=request.channel_id,
                 user=correction.user_id,
                 text=text,
@@ -265,21 +259,21 @@ class AssumptionChecks:
     def show_brief(self, team_id: str, request_id: int) -> None:
         """Show the request's brief again, as it now stands (off the listener's thread, after
         any other update of the same brief)."""
-        self.baton.work.submit(("show", request_id), lambda: self._show(team_id, request_id))
+        self.deps.work.submit(("show", request_id), lambda: self._show(team_id, request_id))
 
     def _show(self, team_id: str, request_id: int) -> None:
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             request = request_store.get_request(session, team_id=team_id, request_id=request_id)
         if request is None or not request.brief_ts:
             return
         # Baton's one renderer of the brief message: with hand-offs, channel rules and the
         # confirmations, so re-showing it for an assumption loses none of them.
-        blocks = self.baton._brief_message(request)
+        blocks = self.brief_message.current(request)
         if blocks is None:
             return
         goal = str((request.brief or {}).get("goal") or "Brief")
         try:
-            self.baton.slack.update(
+            self.deps.slack.update(
                 channel=request.channel_id, ts=request.brief_ts, blocks=blocks, text=goal
             )
         except SlackCallFailed as exc:

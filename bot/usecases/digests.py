@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from bot.adapters.claude import Claude, ModelError
 from bot.adapters.members import MemberCache
 from bot.adapters.slack_io import SlackCallFailed, SlackIO
@@ -29,8 +31,9 @@ from bot.domain.render import message_link
 from bot.domain.timing import FeedbackMoment, learn_timing, parse_hhmm
 from bot.usecases.preferences import timing_settings
 from storage import digests as digest_store
+from storage import pending as pending_store
 from storage.db import Database
-from storage.digests import Pending
+from storage.pending import Pending
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ class DigestRunner:
         with self.db.session() as session:
             won = digest_store.claim_digests(session, wanted=due, now=now, stale_after=STALE_CLAIM)
             last = digest_store.last_sent(session)
-            waiting, accepted = digest_store.pending_for(
+            waiting, accepted = pending_store.pending_for(
                 session,
                 people={(t, u) for t, u, _ in won},
                 accepted_since=now - timedelta(days=7),
@@ -275,8 +278,6 @@ class DigestRunner:
 def start_scheduler(runner: DigestRunner, *, clock: Callable[[], datetime]) -> object:
     """Tick every minute in the background (one at a time; a late tick is merged, not
     stacked). Returns the scheduler, to shut down on exit."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     scheduler = BackgroundScheduler(timezone="UTC")
 
     def tick() -> None:

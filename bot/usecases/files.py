@@ -1,14 +1,11 @@
 """Files as context: files attached to a request or a reply in its thread are recorded as
 they arrive, decided once (read, or skipped with a reason said in the thread), and given to
 Claude in the brief and draft calls. Contents are fetched from Slack when needed and kept
-only briefly in memory, never stored."""
+only briefly in memory, never stored (bot/usecases/downloads.py)."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,37 +13,23 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.adapters.file_fetch import FETCH_TIMEOUT, FetchFailed, download
+from bot.adapters.file_fetch import FetchFailed
 from bot.adapters.members import MemberCache
-from bot.adapters.slack_io import SlackCallFailed, SlackIO, WorkspaceUnavailable
-from bot.domain.files import (
-    Attachment,
-    FittedFiles,
-    Unreadable,
-    byte_cap,
-    context_blocks,
-    fit_files,
-    kind_of,
-    lost_line,
-    precheck,
-    read_content,
-    skipped_line,
-    text_budget,
-)
-from bot.domain.files import attach as attach_files
+from bot.adapters.slack_io import SlackCallFailed, SlackIO
+from bot.domain.files.prompt import FittedFiles, fit_files, text_budget
+from bot.domain.files.prompt import attach as attach_files
+from bot.domain.files.reading import Attachment, Unreadable, kind_of, precheck
+from bot.domain.files.shown import context_blocks, lost_line, skipped_line
 from bot.domain.inbound import InboundMessage, SlackFile, parse_file
 from bot.domain.prompts import Prompt
 from bot.domain.render import notice_blocks
+from bot.usecases.downloads import Downloads
 from storage import files as file_store
 from storage.db import Database
 from storage.models import Request, RequestFile
 
 logger = logging.getLogger(__name__)
 
-# Fetched files are kept in memory this long, so the brief call and the draft call seconds
-# later download each file once; and at most this many bytes across all requests.
-CACHE_SECONDS = 600.0
-CACHE_BYTES = 40_000_000
 # Conversations checked for the requester's membership, per file (Slack shares files widely).
 MAX_MEMBERSHIP_CHECKS = 10
 # files.info errors that mean the file is gone or hidden for good (not worth trying again).
@@ -80,28 +63,16 @@ class FileContext:
 
 
 @dataclass
-class _Cached:
-    at: float
-    file: SlackFile
-    data: bytes
-    content_type: str
-
-
-@dataclass
 class Attachments:
     """Files attached in Baton's threads: noted on arrival, decided once, read when needed."""
 
     db: Database
     slack: SlackIO
     members: MemberCache
+    downloads: Downloads
     clock: Callable[[], datetime]
     # Shows the request's brief again once new files are decided (its Context line changes).
     refresh_brief: Callable[[Request], None] | None = None
-    fetch_timeout: float = FETCH_TIMEOUT
-    monotonic: Callable[[], float] = time.monotonic
-    _cache: OrderedDict[tuple[str, str], _Cached] = field(default_factory=OrderedDict)
-    _cached_bytes: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- on arrival (inside the message's transaction) --------------------------------
 
@@ -177,19 +148,6 @@ class Attachments:
             )
         return any(row.state in (file_store.PENDING, file_store.USED) for row in rows)
 
-    def context(self, session: Session, request: Request) -> list[dict[str, Any]]:
-        """The brief's Context line: files used, and files skipped with why."""
-        rows = file_store.request_files(
-            session, team_id=request.team_id, request_id=request.id or 0
-        )
-        used = [row.name or row.file_id for row in rows if row.state == file_store.USED]
-        skipped = [
-            (row.name or row.file_id, row.reason or "skipped")
-            for row in rows
-            if row.state in (file_store.SKIPPED, file_store.FAILED)
-        ]
-        return context_blocks(used, skipped)
-
     # ---- steps ------------------------------------------------------------------------
 
     def _decide(
@@ -213,20 +171,20 @@ class Attachments:
             )
         name = file.name or name
         kind = kind_of(file)
-        reason = precheck(file, used=used, used_bytes=used_bytes)
-        if reason is None:
-            reason = self._access(request, file)
-        if reason is not None:
+        refused = precheck(file, used=used, used_bytes=used_bytes)
+        if refused is None:
+            refused = self._access(request, file)
+        if refused is not None:
             return self._record(
                 row,
                 state=file_store.SKIPPED,
                 name=name,
                 kind=kind.value,
                 size=file.size,
-                reason=reason,
+                reason=refused,
             )
         try:
-            outcome = self._read(request.team_id, file)
+            outcome = self.downloads.read(request.team_id, file)
         except FetchFailed as exc:
             return self._record(
                 row,
@@ -257,8 +215,10 @@ class Attachments:
         name = row.name or row.file_id
         try:
             # Seconds after the brief call read it, the draft call finds it in the cache.
-            file = self._cached_file(request.team_id, row.file_id) or self._info(row.file_id)
-            outcome = self._read(request.team_id, file)
+            file = self.downloads.cached_file(request.team_id, row.file_id) or self._info(
+                row.file_id
+            )
+            outcome = self.downloads.read(request.team_id, file)
         except SlackCallFailed as exc:
             gone = GONE.get(exc.error)
             reason = gone or _info_failure(exc.error)
@@ -306,51 +266,6 @@ class Attachments:
         # answer everywhere means Slack would not say, not that nobody is there.
         return NO_ACCESS if listed or not places else NO_MEMBERS
 
-    def _read(self, team_id: str, file: SlackFile) -> Attachment | Unreadable:
-        """The file's bytes (from the short-lived cache, else downloaded) made an Attachment."""
-        key = (team_id, file.id)
-        now = self.monotonic()
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None and now - cached.at > CACHE_SECONDS:
-                self._evict(key)
-                cached = None
-        if cached is None:
-            try:
-                client = self.slack.client  # the workspace's bot token, as for any Slack call
-            except WorkspaceUnavailable:
-                raise FetchFailed("I am no longer installed in this workspace") from None
-            got = download(
-                client,
-                file.url_private_download or file.url_private,
-                max_bytes=byte_cap(kind_of(file)),
-                timeout=self.fetch_timeout,
-            )
-            cached = _Cached(now, file, got.data, got.content_type)
-            self._keep(key, cached)
-        return read_content(file, cached.data, content_type=cached.content_type)
-
-    def _cached_file(self, team_id: str, file_id: str) -> SlackFile | None:
-        """The file's details as of its cached download, if that is recent."""
-        with self._lock:
-            cached = self._cache.get((team_id, file_id))
-        if cached is None or self.monotonic() - cached.at > CACHE_SECONDS:
-            return None
-        return cached.file
-
-    def _keep(self, key: tuple[str, str], entry: _Cached) -> None:
-        with self._lock:
-            self._evict(key)
-            self._cache[key] = entry
-            self._cached_bytes += len(entry.data)
-            while self._cached_bytes > CACHE_BYTES and self._cache:
-                self._evict(next(iter(self._cache)))
-
-    def _evict(self, key: tuple[str, str]) -> None:
-        entry = self._cache.pop(key, None)
-        if entry is not None:
-            self._cached_bytes -= len(entry.data)
-
     def _record(self, row: RequestFile, **decision: Any) -> tuple[str, str] | None:
         """Store a skip; the (name, reason) to say, unless another worker decided first."""
         if not self._store(row, **decision):
@@ -395,6 +310,18 @@ class Attachments:
             )
         except SlackCallFailed as exc:
             logger.warning("could not say which files were skipped: %s", exc.error)
+
+
+def files_context(session: Session, request: Request) -> list[dict[str, Any]]:
+    """The brief's Context line: files used, and files skipped with why."""
+    rows = file_store.request_files(session, team_id=request.team_id, request_id=request.id or 0)
+    used = [row.name or row.file_id for row in rows if row.state == file_store.USED]
+    skipped = [
+        (row.name or row.file_id, row.reason or "skipped")
+        for row in rows
+        if row.state in (file_store.SKIPPED, file_store.FAILED)
+    ]
+    return context_blocks(used, skipped)
 
 
 def _info_failure(error: str) -> str:

@@ -19,7 +19,8 @@ from bot.domain.finalise import (
 )
 from bot.domain.render import DRAFT_PART_LIMIT, defuse_broadcasts, notice_blocks, split_text
 from bot.domain.states import DraftState
-from bot.usecases.services import Baton
+from bot.usecases.deps import Deps
+from bot.usecases.people import People
 from storage import drafts as draft_store
 from storage import finalise as final_store
 from storage import requests as request_store
@@ -43,13 +44,14 @@ class Final:
 class Finals:
     """Use cases behind the Finalise button and its form."""
 
-    baton: Baton
+    deps: Deps
+    people: People
 
     def _draft(self, team_id: str, value: object) -> Draft | str:
         text = str(value or "")
         if not text.isdigit():
             return "That button is out of date."
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             draft = draft_store.get_draft(session, team_id=team_id, draft_id=int(text))
         if draft is None or draft.state != DraftState.COMPLETE:
             return "That draft is no longer here."
@@ -64,7 +66,7 @@ class Finals:
             return draft
         view = finalise_modal(draft.text, draft_id=draft.id or 0, version=draft.version)
         try:
-            self.baton.slack.open_view(trigger_id=trigger_id, view=view)
+            self.deps.slack.open_view(trigger_id=trigger_id, view=view)
         except SlackCallFailed as exc:
             return f"Slack would not open the form ({exc.error}); please try again."
         return None
@@ -84,10 +86,10 @@ class Finals:
     def post(self, final: Final) -> None:
         """Post the final in the thread and record what it changed (off the listener's
         thread: the diff of a long draft takes a moment)."""
-        self.baton.work.submit(("final", final.draft_id), lambda: self._post(final))
+        self.deps.work.submit(("final", final.draft_id), lambda: self._post(final))
 
     def _post(self, final: Final) -> None:
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             draft = draft_store.get_draft(session, team_id=final.team_id, draft_id=final.draft_id)
             request = (
                 request_store.get_request(
@@ -106,7 +108,7 @@ class Finals:
         try:
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
-                ts = self.baton.slack.post(
+                ts = self.deps.slack.post(
                     channel=request.channel_id,
                     thread_ts=request.thread_ts,
                     blocks=final_message_blocks(
@@ -123,7 +125,7 @@ class Finals:
         except SlackCallFailed as exc:
             logger.warning("could not post the final of draft %s: %s", draft.id, exc.error)
             self._send_back(final, exc.error)
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             stored = draft_store.get_draft(session, team_id=final.team_id, draft_id=draft.id or 0)
             if stored is None:
                 return
@@ -134,10 +136,10 @@ class Finals:
                 draft=stored,
                 diff=diff.as_dict(),
                 message_ts=first_ts,
-                at=self.baton.clock(),
+                at=self.deps.now(),
             )
         logger.info("final of draft %s recorded: %s", draft.id, diff.summary())
-        self.baton.remember_person(final.team_id, final.user_id)
+        self.people.remember(final.team_id, final.user_id)
 
     def _send_back(self, final: Final, error: str) -> None:
         """The thread refused the final: the person gets their words back by DM."""
@@ -146,7 +148,7 @@ class Finals:
             "your edit is not lost:"
         )
         try:
-            self.baton.slack.post(
+            self.deps.slack.post(
                 channel=final.user_id,
                 thread_ts=None,
                 blocks=[

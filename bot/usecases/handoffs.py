@@ -25,7 +25,7 @@ from bot.domain.handoff import (
 )
 from bot.domain.inbound import InboundMessage
 from bot.domain.render import Block, notice_blocks
-from bot.domain.style import FeedbackKind
+from bot.domain.style.profile import FeedbackKind
 from bot.runtime.work import WorkPool
 from storage import feedback as feedback_store
 from storage import handoffs as handoff_store
@@ -53,6 +53,32 @@ def live_keys(request: Request) -> set[str]:
     return {question_key(q) for q in Brief.model_validate(request.brief).open_questions}
 
 
+def question_board(session: Session, request: Request, *, bot_user_id: str | None) -> QuestionBoard:
+    """Who holds each open question of the request, and what was answered."""
+    assert request.id is not None
+    holders = {
+        h.question_key: h.holder_id
+        for h in handoff_store.open_handoffs(
+            session, team_id=request.team_id, request_id=request.id
+        )
+    }
+    answered = tuple(
+        Answered(h.question, h.answer or "", h.holder_id)
+        for h in handoff_store.answered_handoffs(
+            session, team_id=request.team_id, request_id=request.id
+        )
+        if h.holder_id != handoff_store.ERASED_USER
+    )
+    return QuestionBoard(
+        request_id=request.id,
+        holders=holders,
+        answered=answered,
+        suggested=first_mention(request.text, exclude={bot_user_id} if bot_user_id else set()),
+        # In a DM nobody else could read the question, let alone answer it.
+        enabled=request.channel_type != "im",
+    )
+
+
 @dataclass
 class Handoffs:
     """Handing open questions to people, and taking their answers from the thread."""
@@ -60,37 +86,11 @@ class Handoffs:
     db: Database
     slack: SlackIO
     work: WorkPool
-    # The brief message as it should read now (Baton's renderer), or None if there is none.
+    # The brief message as it should read now (bot/usecases/brief_message.py), or None.
     render: Callable[[Request], list[Block] | None]
     clock: Callable[[], datetime] = utcnow
 
     # ---- what the brief shows -----------------------------------------------------------
-
-    def board(self, session: Session, request: Request) -> QuestionBoard:
-        """Who holds each open question of the request, and what was answered."""
-        assert request.id is not None
-        holders = {
-            h.question_key: h.holder_id
-            for h in handoff_store.open_handoffs(
-                session, team_id=request.team_id, request_id=request.id
-            )
-        }
-        answered = tuple(
-            Answered(h.question, h.answer or "", h.holder_id)
-            for h in handoff_store.answered_handoffs(
-                session, team_id=request.team_id, request_id=request.id
-            )
-            if h.holder_id != handoff_store.ERASED_USER
-        )
-        bot = self.slack.bot_user_id
-        return QuestionBoard(
-            request_id=request.id,
-            holders=holders,
-            answered=answered,
-            suggested=first_mention(request.text, exclude={bot} if bot else set()),
-            # In a DM nobody else could read the question, let alone answer it.
-            enabled=request.channel_type != "im",
-        )
 
     @staticmethod
     def answered(session: Session, request: Request) -> list[Answered]:

@@ -15,14 +15,14 @@ from bot.adapters.slack_io import SlackCallFailed, SlackIO
 from bot.domain.finalise import EditDiff
 from bot.domain.profile import person_style
 from bot.domain.render import message_link
-from bot.domain.style import (
+from bot.domain.style.profile import (
     Dimension,
     FeedbackKind,
     FeedbackSignal,
     RejectReason,
     StyleProfile,
-    measure_draft,
 )
+from bot.domain.style.reading import measure_draft
 from bot.domain.timing import (
     FeedbackMoment,
     TimingProfile,
@@ -32,18 +32,11 @@ from bot.domain.timing import (
     parse_hhmm,
     valid_timezone,
 )
-from bot.domain.views import (
-    LEARN,
-    STYLE_CHOICES,
-    TimingView,
-    WaitingLink,
-    digest_blocks,
-    home_view,
-    prefs_modal,
-)
-from storage import digests as digest_store
+from bot.domain.views.home import WaitingLink, digest_blocks, home_view
+from bot.domain.views.preferences import LEARN, STYLE_CHOICES, TimingView, prefs_modal
 from storage import feedback as feedback_store
 from storage import options as option_store
+from storage import pending as pending_store
 from storage import people as people_store
 from storage.db import Database
 from storage.models import Person, utcnow
@@ -165,7 +158,7 @@ class Preferences:
         """What waits for the person, with links, from conversations they can see: the same
         rule as their scheduled digest."""
         with self.db.session() as session:
-            waiting, _ = digest_store.pending_for(
+            waiting, _ = pending_store.pending_for(
                 session,
                 people={(team_id, user_id)},
                 accepted_since=None,

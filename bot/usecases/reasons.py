@@ -23,8 +23,9 @@ from bot.domain.reasons import (
     request_kind,
 )
 from bot.domain.render import Block
-from bot.domain.style import RejectReason, measure_draft
-from bot.usecases.services import Baton
+from bot.domain.style.profile import RejectReason
+from bot.domain.style.reading import measure_draft
+from bot.usecases.deps import Deps
 from storage import drafts as draft_store
 from storage import reasons as reason_store
 from storage import requests as request_store
@@ -47,10 +48,10 @@ class ReasonOutcome:
 
 
 @dataclass
-class ReasonDesk:
-    """The reason-chip use cases; Baton owns one."""
+class Reasons:
+    """The reason-chip use cases."""
 
-    baton: Baton
+    deps: Deps
 
     def offer(
         self, session: Session, draft: Draft, change: ReactionChange
@@ -72,7 +73,7 @@ class ReasonDesk:
 
         def post() -> None:
             try:
-                self.baton.slack.post_ephemeral(
+                self.deps.slack.post_ephemeral(
                     channel=channel, user=user, text=text, thread_ts=thread_ts, blocks=blocks
                 )
             except SlackCallFailed as exc:
@@ -82,7 +83,7 @@ class ReasonDesk:
 
     def other(self, *, team_id: str, user_id: str, value: str) -> ReasonOutcome:
         """The Other… chip: the form to open, or why there is nothing to give a reason for."""
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             draft, refused = self._judged(session, team_id, user_id, value)
         if draft is None:
             return ReasonOutcome(False, refused)
@@ -103,7 +104,7 @@ class ReasonDesk:
     ) -> ReasonOutcome:
         """Store the reason with the person's :-1: on the draft; once per person per draft
         (the same reason again counts once, another one replaces it)."""
-        with self.baton.db.session() as session:
+        with self.deps.db.session() as session:
             draft, refused = self._judged(session, team_id, user_id, value)
             if draft is None:
                 return ReasonOutcome(False, refused)
@@ -116,12 +117,12 @@ class ReasonDesk:
             request = request_store.get_request(
                 session, team_id=team_id, request_id=draft.request_id
             )
-            where = (request.channel_id, request.thread_ts) if request else (None, None)
+            channel_id = request.channel_id if request else None
+            thread_ts = request.thread_ts if request else None
             if stored is reason and feedback.reason_note == note:
                 said = reason_message(Recorded(reason, None, unchanged=True))
-                return ReasonOutcome(
-                    True, said, *where, blocks=reason_noted_blocks(said, draft_id=draft.id or 0)
-                )
+                blocks = reason_noted_blocks(said, draft_id=draft.id or 0)
+                return ReasonOutcome(True, said, channel_id, thread_ts, blocks=blocks)
             reason_store.set_reason(session, feedback=feedback, reason=reason.value, note=note)
             deliverable = str((request.brief or {}).get("deliverable", "")) if request else ""
             recorded = Recorded(
@@ -134,14 +135,13 @@ class ReasonDesk:
             )
         logger.info("draft %s: reason %s recorded", draft.id, reason.value)
         said = reason_message(recorded)
-        return ReasonOutcome(
-            True, said, *where, blocks=reason_noted_blocks(said, draft_id=draft.id or 0)
-        )
+        blocks = reason_noted_blocks(said, draft_id=draft.id or 0)
+        return ReasonOutcome(True, said, channel_id, thread_ts, blocks=blocks)
 
     def flagged_kinds(self, session: Session, *, team_id: str, user_id: str) -> set[str]:
         """Kinds of request on which wrong facts were flagged lately, by this person or on
         their requests: their drafts of those kinds state a lower confidence."""
-        since = self.baton.clock() - timedelta(days=FACTS_DAYS)
+        since = self.deps.now() - timedelta(days=FACTS_DAYS)
         briefs = reason_store.wrong_facts_briefs(
             session, team_id=team_id, user_id=user_id, since=since
         )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
-from bot.constants import ACTION_HANDOFF
-from bot.usecases.services import Baton
-
-logger = logging.getLogger(__name__)
+from handlers.actions.payload import part, team_and_user
+from handlers.context import usecases
 
 
 def _selection(body: dict[str, Any]) -> tuple[object, str]:
@@ -23,32 +20,23 @@ def _selection(body: dict[str, Any]) -> tuple[object, str]:
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str, str]:
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
-    container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    return (
-        str(team.get("id") or user.get("team_id") or ""),
-        str(user.get("id") or ""),
-        str(channel.get("id") or container.get("channel_id") or ""),
+    """Workspace, person and channel of the picker's payload ("" where missing)."""
+    team_id, user_id = team_and_user(body)
+    channel, container = part(body, "channel"), part(body, "container")
+    return team_id, user_id, str(channel.get("id") or container.get("channel_id") or "")
+
+
+def on_handoff(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A person picked beside an open question: the question is handed to them."""
+    ack()
+    team_id, user_id, channel_id = _where(body)
+    block_id, selected = _selection(body)
+    problem = usecases(context).handoffs.on_select(
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        block_id=block_id,
+        selected=selected,
     )
-
-
-def register(app: App, baton: Baton) -> None:
-    """Wire the hand-off picker."""
-
-    def on_handoff(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        team_id, user_id, channel_id = _where(body)
-        block_id, selected = _selection(body)
-        problem = baton.handoffs.on_select(
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
-            block_id=block_id,
-            selected=selected,
-        )
-        if problem:
-            respond(text=problem, response_type="ephemeral", replace_original=False)
-
-    app.action(ACTION_HANDOFF)(on_handoff)
+    if problem:
+        respond(text=problem, response_type="ephemeral", replace_original=False)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
-from bot.constants import ACTION_OPTIONS, ACTION_USE_OPTION
-from bot.usecases.services import Baton
-from handlers.actions._payload import action_value, team_and_user
-from handlers.actions._payload import say as _say
+from handlers.actions.payload import action_value, say, team_and_user
+from handlers.context import usecases
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str, str]:
@@ -18,28 +16,23 @@ def _ids(body: dict[str, Any]) -> tuple[str, str, str]:
     return team_id, user_id, str(action_value(body) or "")
 
 
-def register(app: App, baton: Baton) -> None:
-    """Wire the options buttons."""
+def on_options(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Options on a brief: write options A, B, C."""
+    ack()
+    team_id, user_id, value = _ids(body)
+    if not value.isdigit():
+        say(respond, "That button is out of date.")
+        return
+    options = usecases(context).options
+    say(respond, options.on_options_button(team_id=team_id, user_id=user_id, request_id=int(value)))
 
-    def on_options(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        team_id, user_id, value = _ids(body)
-        if not value.isdigit():
-            _say(respond, "That button is out of date.")
-            return
-        _say(
-            respond,
-            baton.options.on_options_button(
-                team_id=team_id, user_id=user_id, request_id=int(value)
-            ),
-        )
 
-    def on_use(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        team_id, user_id, value = _ids(body)
-        problem = baton.options.on_use_button(team_id=team_id, user_id=user_id, value=value)
-        if problem is not None:
-            _say(respond, problem)
-
-    app.action(ACTION_OPTIONS)(on_options)
-    app.action(ACTION_USE_OPTION)(on_use)
+def on_use(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Use B: that option becomes the working draft."""
+    ack()
+    team_id, user_id, value = _ids(body)
+    problem = usecases(context).choosing.on_use_button(
+        team_id=team_id, user_id=user_id, value=value
+    )
+    if problem is not None:
+        say(respond, problem)

@@ -5,88 +5,92 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.adapters.slack_io import SlackCallFailed
 from bot.constants import SLASH_COMMAND
 from bot.domain.digest import describe_schedule, parse_channel_schedule
-from bot.domain.views import forget_confirm_blocks, help_blocks
-from bot.usecases.channel_rules import DM_MESSAGE, is_dm
+from bot.domain.views.forget import forget_confirm_blocks
+from bot.domain.views.help import help_blocks
+from bot.usecases.channel_rules import DM_MESSAGE, HouseRules, is_dm
 from bot.usecases.digests import DigestRunner
 from bot.usecases.preferences import Preferences
-from bot.usecases.services import Baton
+from handlers.context import usecases
 
 logger = logging.getLogger(__name__)
 
 NOT_YET: dict[str, str] = {}  # subcommands listed in help before they work: none now
 
 
-def register(app: App, baton: Baton, preferences: Preferences, digests: DigestRunner) -> None:
+def on_command(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """`/baton <subcommand> …`: each subcommand acks at once; slow work follows the ack."""
+    uc = usecases(context)
+    preferences = uc.preferences
+    text = str(command.get("text") or "").strip()
+    # Any whitespace ends the subcommand (a tab, a no-break space pasted from a doc).
+    word, rest = [*text.split(maxsplit=1), "", ""][:2]
+    word = word.lower() or "help"
+    team_id = str(command.get("team_id", ""))
+    user_id = str(command.get("user_id", ""))
+    channel_id = str(command.get("channel_id", ""))
+    if word == "help":
+        ack(blocks=help_blocks(), text="Baton help", response_type="ephemeral")
+    elif word == "brief":
+        ack(text="On it: the brief will appear in the channel.", response_type="ephemeral")
+        problem = uc.intake.on_brief_command(
+            team_id=team_id, channel_id=channel_id, user_id=user_id, text=rest
+        )
+        if problem:
+            respond(text=problem, response_type="ephemeral", replace_original=True)
+    elif word == "prefs":
+        ack()
+        _tell_on_failure(
+            respond,
+            lambda: preferences.open_prefs(
+                team_id=team_id, user_id=user_id, trigger_id=str(command.get("trigger_id", ""))
+            ),
+        )
+    elif word == "digest" and not rest.strip():
+        ack(text="Sending your digest as a DM…", response_type="ephemeral")
+        _tell_on_failure(respond, lambda: preferences.digest_now(team_id=team_id, user_id=user_id))
+    elif word == "digest":
+        ack(
+            text=subscribe_channel(
+                preferences,
+                uc.digests,
+                team_id=team_id,
+                user_id=user_id,
+                channel_id=channel_id,
+                words=rest,
+            ),
+            response_type="ephemeral",
+        )
+    elif word == "channel":
+        open_channel_rules(ack, respond, uc.channel_rules, command)
+    elif word == "forget-me":
+        ack(blocks=forget_confirm_blocks(), text="Erase your data?", response_type="ephemeral")
+    elif word in NOT_YET:
+        ack(text=NOT_YET[word], response_type="ephemeral")
+    else:
+        problem = f"I don't know `{SLASH_COMMAND} {word[:40]}`. Here is what I can do:"
+        ack(blocks=help_blocks(problem), text=problem, response_type="ephemeral")
+
+
+def register(app: App) -> None:
     """Wire the slash command."""
-
-    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        text = str(command.get("text") or "").strip()
-        # Any whitespace ends the subcommand (a tab, a no-break space pasted from a doc).
-        word, rest = [*text.split(maxsplit=1), "", ""][:2]
-        word = word.lower() or "help"
-        team_id = str(command.get("team_id", ""))
-        user_id = str(command.get("user_id", ""))
-        channel_id = str(command.get("channel_id", ""))
-        if word == "help":
-            ack(blocks=help_blocks(), text="Baton help", response_type="ephemeral")
-        elif word == "brief":
-            ack(text="On it: the brief will appear in the channel.", response_type="ephemeral")
-            problem = baton.on_brief_command(
-                team_id=team_id, channel_id=channel_id, user_id=user_id, text=rest
-            )
-            if problem:
-                respond(text=problem, response_type="ephemeral", replace_original=True)
-        elif word == "prefs":
-            ack()
-            _tell_on_failure(
-                respond,
-                lambda: preferences.open_prefs(
-                    team_id=team_id, user_id=user_id, trigger_id=str(command.get("trigger_id", ""))
-                ),
-            )
-        elif word == "digest" and not rest.strip():
-            ack(text="Sending your digest as a DM…", response_type="ephemeral")
-            _tell_on_failure(
-                respond, lambda: preferences.digest_now(team_id=team_id, user_id=user_id)
-            )
-        elif word == "digest":
-            ack(
-                text=subscribe_channel(
-                    preferences,
-                    digests,
-                    team_id=team_id,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    words=rest,
-                ),
-                response_type="ephemeral",
-            )
-        elif word == "channel":
-            open_channel_rules(ack, respond, baton, command)
-        elif word == "forget-me":
-            ack(blocks=forget_confirm_blocks(), text="Erase your data?", response_type="ephemeral")
-        elif word in NOT_YET:
-            ack(text=NOT_YET[word], response_type="ephemeral")
-        else:
-            problem = f"I don't know `{SLASH_COMMAND} {word[:40]}`. Here is what I can do:"
-            ack(blocks=help_blocks(problem), text=problem, response_type="ephemeral")
-
     app.command(SLASH_COMMAND)(on_command)
 
 
-def open_channel_rules(ack: Ack, respond: Respond, baton: Baton, command: dict[str, Any]) -> None:
+def open_channel_rules(
+    ack: Ack, respond: Respond, rules: HouseRules, command: dict[str, Any]
+) -> None:
     """`/baton channel`: the channel's house rules in a modal, for its members; a DM has none."""
     channel_id = str(command.get("channel_id", ""))
     if is_dm(channel_id, str(command.get("channel_name", ""))):
         ack(text=DM_MESSAGE, response_type="ephemeral")
         return
     ack()
-    problem = baton.house_rules.open_modal(
+    problem = rules.open_modal(
         team_id=str(command.get("team_id", "")),
         channel_id=channel_id,
         user_id=str(command.get("user_id", "")),

@@ -41,7 +41,7 @@ from sandbox.slack._blocks import (
 )
 from sandbox.slack._files import FileStore
 from sandbox.slack._http import Server, parse_params, pop_token, post
-from sandbox.slack._models import Call, Delivery, Message, next_id, next_ts
+from sandbox.slack._models import Call, Delivery, Message, RequestHeaders, next_id, next_ts
 from sandbox.slack._oauth import OAUTH_METHOD, OAuthApps
 from sandbox.slack._socket import SocketMode, SocketServer
 from sandbox.slack._ui import SlackUi
@@ -278,6 +278,8 @@ class FakeSlack(WebApi, SocketMode, OAuthApps, FileStore):
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
         host, port = self._server.server_address[:2]
+        if not isinstance(host, str):  # typeshed allows bytes; an AF_INET server's is a str
+            host = bytes(host).decode()
         if host in ("", "0.0.0.0"):
             host = "127.0.0.1"  # bound to every interface: loopback reaches it
         return f"http://{host}:{port}"
@@ -715,7 +717,7 @@ class FakeSlack(WebApi, SocketMode, OAuthApps, FileStore):
                 raise LookupError(f"no view {view_id!r}")
             person = self._known_user(user)
             self._views[view_id]["state"] = {"values": copy.deepcopy(values)}
-            payload = {
+            payload: dict[str, Any] = {
                 "type": "view_submission",
                 "team": {"id": self._sending_team(), "domain": self.team_domain},
                 "user": self._payload_user(user, person),
@@ -929,7 +931,7 @@ class FakeSlack(WebApi, SocketMode, OAuthApps, FileStore):
     # ------------------------------------------------------------- Web API serving
 
     def _serve_api(
-        self, method: str, query: str, headers: Mapping[str, str], body: bytes
+        self, method: str, query: str, headers: RequestHeaders, body: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         early: dict[str, Any] | None = None
         try:

@@ -21,10 +21,10 @@ import time
 import urllib.parse
 import uuid
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.slack._models import RequestHeaders
 from sandbox.slack._web_api import ApiError, Channel
 
 # Slack's filetype and pretty_type by extension, for the kinds tests use.
@@ -293,7 +293,7 @@ class FileStore:
     # ---------------------------------------------------------------- bytes
 
     def _serve_file(
-        self, path: str, headers: Mapping[str, str]
+        self, path: str, headers: RequestHeaders
     ) -> tuple[int, bytes, str, dict[str, str]]:
         """GET /files-pri/T-F/name or /files-pri/T-F/download/name."""
         auth = headers.get("Authorization") or ""

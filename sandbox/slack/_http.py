@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socket import socket
 from typing import Any, Protocol
 
-from sandbox.slack._models import Delivery
+from sandbox.slack._models import Delivery, RequestHeaders
 from sandbox.slack._web_api import ApiError
 
 # Arguments Slack accepts as JSON-encoded strings in form bodies.
@@ -25,7 +25,7 @@ class Backend(Protocol):
     """What the server needs from FakeSlack."""
 
     def _serve_api(
-        self, method: str, query: str, headers: Mapping[str, str], body: bytes
+        self, method: str, query: str, headers: RequestHeaders, body: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]: ...
 
     def _serve_response_url(self, response_id: str, body: bytes) -> tuple[int, bytes, str]: ...
@@ -37,7 +37,7 @@ class Backend(Protocol):
     def _serve_authorize(self, query: str) -> tuple[int, bytes, str, dict[str, str]]: ...
 
     def _serve_file(
-        self, path: str, headers: Mapping[str, str]
+        self, path: str, headers: RequestHeaders
     ) -> tuple[int, bytes, str, dict[str, str]]: ...
 
 
@@ -52,7 +52,9 @@ class Server(ThreadingHTTPServer):
         self.backend = backend
         super().__init__((host, port), Handler)
 
-    def process_request_thread(self, request: socket, client_address: Any) -> None:
+    def process_request_thread(
+        self, request: socket | tuple[bytes, socket], client_address: Any
+    ) -> None:
         # Named so leak checks can tell the fake's threads from everyone else's.
         threading.current_thread().name = f"FakeSlack-request-{self.server_address[1]}"
         super().process_request_thread(request, client_address)
@@ -146,7 +148,7 @@ def parse_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
     return params
 
 
-def pop_token(headers: Mapping[str, str], params: dict[str, Any]) -> str | None:
+def pop_token(headers: RequestHeaders, params: dict[str, Any]) -> str | None:
     """The bearer token, else the legacy ``token`` argument (always removed from params)."""
     form_token = params.pop("token", None)
     auth = headers.get("Authorization") or ""

@@ -7,10 +7,17 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 _ts_lock = threading.Lock()
 _last_ts_us = 0
+
+
+class RequestHeaders(Protocol):
+    """A request's headers as the fake reads them: http.server gives an email Message (its get
+    ignores case), tests give plain dicts; both have this."""
+
+    def get(self, name: str, /) -> str | None: ...
 
 
 def next_ts() -> str:

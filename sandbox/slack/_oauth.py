@@ -25,11 +25,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.slack._models import Delivery
+from sandbox.slack._models import Delivery, RequestHeaders
 from sandbox.slack._web_api import ApiError
 
 OAUTH_METHOD = "oauth.v2.access"
@@ -79,6 +79,12 @@ class OAuthApps:
     bot_token: str
     _lock: threading.RLock
     _users: dict[str, dict[str, Any]]
+
+    if TYPE_CHECKING:  # FakeSlack's own, which this mixes into
+
+        def as_team(self, team_id: str) -> AbstractContextManager[object]: ...
+
+        def send_event(self, event: dict[str, Any]) -> Delivery: ...
 
     def _init_oauth(self, *, client_id: str, client_secret: str) -> None:
         self.client_id = client_id
@@ -159,11 +165,11 @@ class OAuthApps:
                     issued.revoked = True
             if team_id == self.team_id:
                 self._default_revoked = True
-        with self.as_team(team_id):  # type: ignore[attr-defined]
-            revoked = self.send_event(  # type: ignore[attr-defined]
+        with self.as_team(team_id):
+            revoked = self.send_event(
                 {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.bot_user_id]}}
             )
-            uninstalled = self.send_event({"type": "app_uninstalled"})  # type: ignore[attr-defined]
+            uninstalled = self.send_event({"type": "app_uninstalled"})
         return [revoked, uninstalled]
 
     # ------------------------------------------------------------- token checks
@@ -200,7 +206,7 @@ class OAuthApps:
 
     # --------------------------------------------------------- oauth.v2.access
 
-    def _oauth_access(self, headers: Mapping[str, str], p: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_access(self, headers: RequestHeaders, p: dict[str, Any]) -> dict[str, Any]:
         """oauth.v2.access: exchange a code, or a refresh token, for a bot token."""
         client_id, client_secret = _client_credentials(headers, p)
         if client_id != self.client_id:
@@ -290,7 +296,7 @@ class OAuthApps:
         return 302, b"", "text/plain", {"Location": location}
 
 
-def _client_credentials(headers: Mapping[str, str], p: dict[str, Any]) -> tuple[str, str]:
+def _client_credentials(headers: RequestHeaders, p: dict[str, Any]) -> tuple[str, str]:
     """client_id and client_secret from HTTP Basic auth (slack_sdk's way) or the arguments."""
     auth = headers.get("Authorization") or ""
     if auth.startswith("Basic "):

@@ -319,7 +319,7 @@ class _Connection:
 
     def _serve(self, sel: selectors.BaseSelector, data: bytes) -> None:
         parser = FrameParser()
-        interval = self.server.keepalive
+        interval = self.server.keepalive or 0.0
         next_ping = time.monotonic() + interval if interval else float("inf")
         while True:
             if data:

@@ -13,6 +13,7 @@ errors a modal shows after ``response_action: errors``, required fields checked 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import logging
@@ -644,7 +645,7 @@ class SlackUi:
             ]
         if fake._has_receiver():
             for payload in payloads:
-                self._background(lambda p=payload: fake._post_payload("view_closed", p))
+                self._background(functools.partial(fake._post_payload, "view_closed", payload))
         return {}
 
     def _home(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,10 @@ line (alembic.ini at the repository root) runs it on DATABASE_URL."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -16,7 +17,7 @@ from storage.db import make_engine  # also imports storage.models, which registe
 config = context.config
 
 
-def render_item(type_: str, obj: Any, _autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
     """Write SQLModel's column types (AutoString, UTCDateTime) as the SQLAlchemy types they
     store, so revisions read plainly and need not import sqlmodel."""
     if (

@@ -6,24 +6,19 @@ import base64
 
 import pytest
 
-from bot.domain.files import (
-    BRIEF_FILES_ASK,
-    FILES_GUARD,
+from bot.domain.files.prompt import BRIEF_FILES_ASK, FILES_GUARD, attach, attached_names, fit_files
+from bot.domain.files.reading import (
     MAX_FILES,
     MAX_PDF_PAGES,
     Attachment,
     FileKind,
     Unreadable,
-    attach,
-    attached_names,
-    context_blocks,
-    fit_files,
     kind_of,
     precheck,
     read_content,
     size_text,
-    skipped_line,
 )
+from bot.domain.files.shown import context_blocks, skipped_line
 from bot.domain.inbound import SlackFile, parse_file, parse_message
 from bot.domain.prompts import Prompt, brief_prompt
 

@@ -10,33 +10,20 @@ from pydantic import ValidationError
 
 from bot.constants import ACTION_USE_OPTION
 from bot.domain.brief import Brief
-from bot.domain.options import (
-    HABIT_ASKS,
+from bot.domain.options.blocks import Chosen, ShownOption, options_blocks
+from bot.domain.options.choice import Choice, parse_choice
+from bot.domain.options.offer import HABIT_ASKS, options_asked, options_habit, varies_asked
+from bot.domain.options.prompt import (
     OPTION_TEXT_LIMIT,
     OPTIONS_TOOL_NAME,
-    Choice,
-    Chosen,
     OptionsAnswer,
-    ShownOption,
     count_of_prompt,
-    options_asked,
-    options_blocks,
-    options_habit,
     options_prompt,
-    parse_choice,
-    varies_asked,
 )
-from bot.domain.style import (
-    ACCEPT_VOTE,
-    CHOSEN_VOTE,
-    Dimension,
-    DraftTraits,
-    FeedbackKind,
-    FeedbackSignal,
-    learn_style,
-    measure_draft,
-    signals_from,
-)
+from bot.domain.style.learning import learn_style
+from bot.domain.style.profile import Dimension, DraftTraits, FeedbackKind, FeedbackSignal
+from bot.domain.style.reading import measure_draft
+from bot.domain.style.votes import ACCEPT_VOTE, CHOSEN_VOTE, signals_from
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 BRIEF = Brief(

@@ -19,17 +19,15 @@ from bot.domain.reasons import (
     request_kind,
     stated_confidence,
 )
-from bot.domain.style import (
-    CLEAR_FORMALITY,
+from bot.domain.style.learning import learn_style
+from bot.domain.style.profile import (
     Dimension,
     DraftTraits,
     FeedbackKind,
     FeedbackSignal,
     RejectReason,
-    learn_style,
-    reason_votes,
-    signals_from,
 )
+from bot.domain.style.votes import CLEAR_FORMALITY, reason_votes, signals_from
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SHORT_FORMAL = DraftTraits(words=40, bullet_lines=0, formality=0.6)

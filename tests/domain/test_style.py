@@ -9,19 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.style import (
+from bot.domain.style.instructions import adaptation_note, style_instructions
+from bot.domain.style.learning import learn_style
+from bot.domain.style.profile import (
     Dimension,
     DraftTraits,
     FeedbackKind,
     FeedbackSignal,
     StyleProfile,
-    adaptation_note,
-    directives_from_reply,
-    learn_style,
-    measure_draft,
-    signals_from,
-    style_instructions,
 )
+from bot.domain.style.reading import directives_from_reply, measure_draft
+from bot.domain.style.votes import signals_from
 
 L, D, F, FMT = Dimension.LENGTH, Dimension.DETAIL, Dimension.FORMALITY, Dimension.FORMAT
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # fixed clock; never the real one

@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.finalise import diff_texts
-from bot.domain.style import (
-    Dimension,
-    EditSignal,
-    FeedbackKind,
-    FeedbackSignal,
-    adaptation_note,
-    learn_style,
-    signals_from,
-    style_instructions,
-)
+from bot.domain.style.instructions import adaptation_note, style_instructions
+from bot.domain.style.learning import learn_style
+from bot.domain.style.profile import Dimension, EditSignal, FeedbackKind, FeedbackSignal
+from bot.domain.style.votes import signals_from
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

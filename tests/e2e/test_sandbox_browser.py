@@ -19,9 +19,13 @@ CHROMIUM = os.environ.get("BATON_CHROMIUM") or shutil.which("chromium") or "/usr
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Debian's chromium is not installed (.ci/run installs it)",
+    ),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture

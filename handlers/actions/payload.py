@@ -8,10 +8,15 @@ from typing import Any
 from slack_bolt import Respond
 
 
+def part(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """One object of a payload (`team`, `user`, `channel`...); empty when it is not one."""
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def team_and_user(body: dict[str, Any]) -> tuple[str, str]:
     """The workspace and the person of an interaction payload ("" where missing)."""
-    team = body.get("team") if isinstance(body.get("team"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    team, user = part(body, "team"), part(body, "user")
     return str(team.get("id") or user.get("team_id") or ""), str(user.get("id") or "")
 
 

@@ -10,8 +10,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.settings import SettingsError, load_database_settings, load_settings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
 
 logger = logging.getLogger("baton")
 
@@ -162,15 +166,13 @@ def _run(host: str, port: int | None) -> int:
     except Exception as exc:  # startup must end in one line, never a trace with secrets
         print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
-    from bot.runtime.housekeeping import Housekeeper, schedule_housekeeping
+    from bot.runtime.housekeeping import schedule_housekeeping
     from bot.runtime.jobs import schedule_job_sweep
     from bot.usecases.digests import start_scheduler
     from storage.models import utcnow
 
-    scheduler = start_scheduler(app.digests, clock=utcnow)
-    schedule_housekeeping(
-        scheduler, Housekeeper(app.db, settings.baton_retention_days), clock=utcnow
-    )
+    scheduler: BaseScheduler = start_scheduler(app.digests, clock=utcnow)
+    schedule_housekeeping(scheduler, app.housekeeper, clock=utcnow)
     schedule_job_sweep(scheduler, app.jobs)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -195,11 +197,11 @@ def _run(host: str, port: int | None) -> int:
             stopped.wait()
         finally:
             handler.close()
-            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+            scheduler.shutdown(wait=True)
             app.close()
         return 0
 
-    from bot.runtime.web import make_server, stop_server
+    from bot.entrypoints.web import make_server, stop_server
 
     server = make_server(app, host=host, port=port)
 
@@ -214,7 +216,7 @@ def _run(host: str, port: int | None) -> int:
     try:
         server.run()
     finally:
-        scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+        scheduler.shutdown(wait=True)
         app.close()
     return 0
 

@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.usecases.assumptions import AssumptionChecks
 from bot.usecases.brief_message import BriefMessage
 from bot.usecases.briefing import Briefing
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.choosing import Choosing
 from bot.usecases.container import UseCases
 from bot.usecases.deps import Deps
@@ -43,8 +43,8 @@ from bot.usecases.digests import DigestRunner
 from bot.usecases.downloads import Downloads
 from bot.usecases.drafting import Drafting
 from bot.usecases.feedback import Feedback
-from bot.usecases.files import Attachments
-from bot.usecases.finalise import Finals
+from bot.usecases.files import FilesAsContext
+from bot.usecases.finalise import Finalise
 from bot.usecases.handoffs import Handoffs
 from bot.usecases.intake import Intake
 from bot.usecases.options import Options
@@ -221,7 +221,7 @@ def build_usecases(
     thread = Thread(deps)
     brief_message = BriefMessage(deps, thread)
     downloads = Downloads(slack)
-    files = Attachments(
+    files = FilesAsContext(
         db=db,
         slack=slack,
         members=MemberCache(slack),
@@ -254,7 +254,7 @@ def build_usecases(
         downloads=downloads,
         files=files,
         handoffs=handoffs,
-        channel_rules=HouseRules(db=db, slack=slack, clock=deps.now),
+        channel_rules=ChannelRulesKeeper(db=db, slack=slack, clock=deps.now),
         reasons=reasons,
         drafting=drafting,
         options=options,
@@ -264,7 +264,7 @@ def build_usecases(
         feedback=Feedback(deps, thread, usage, reasons, people),
         intake=Intake(deps, thread, usage, people, files, revisions),
         assumptions=AssumptionChecks(deps, usage, brief_message),
-        finalise=Finals(deps, people),
+        finalise=Finalise(deps, people),
         preferences=preferences,
         digests=digests,
         privacy=Privacy(deps, preferences, people),

@@ -81,6 +81,6 @@ ACTION_OPEN_PREFS = "baton_open_prefs"
 CALLBACK_ASSUMPTION_CORRECTION = "baton_assumption_correction"
 CALLBACK_FINALISE = "baton_finalise_modal"
 
-# Channel house rules (/baton channel) and hand-offs of open questions.
+# Channel rules (/baton channel) and hand-offs of open questions.
 CALLBACK_CHANNEL_RULES = "baton_channel_rules_modal"
 ACTION_HANDOFF = "baton_handoff"  # the users_select beside each open question on a brief

@@ -1,4 +1,4 @@
-"""Channel house rules: versioned rows, the latest in force, every change kept."""
+"""Channel rules: versioned rows, the latest in force, every change kept."""
 
 from __future__ import annotations
 

@@ -243,7 +243,7 @@ class Job(SQLModel, table=True):
 
 
 class ChannelRulesVersion(SQLModel, table=True):
-    """One version of a channel's house rules (/baton channel), kept for good: the latest is
+    """One version of a channel's rules (/baton channel), kept for good: the latest is
     in force, the rest are the history of who changed them and when. All fields empty is a
     clearing; a request uses the version in force when it was made."""
 

@@ -1,4 +1,4 @@
-"""Channel house rules (/baton channel) and hand-offs of open questions, through the fake
+"""Channel rules (/baton channel) and hand-offs of open questions, through the fake
 Slack and the fake Claude."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def people(world: World) -> None:
 
 
 def rules_view(world: World, before: int = 0) -> tuple[str, dict[str, Any]]:
-    """The newest house-rules modal, once more than `before` were opened."""
+    """The newest channel-rules modal, once more than `before` were opened."""
     views = world.slack.wait_for(
         lambda: (
             [
@@ -58,7 +58,7 @@ def rules_view(world: World, before: int = 0) -> tuple[str, dict[str, Any]]:
             ][before:]
             or None
         ),
-        message="the house-rules modal",
+        message="the channel-rules modal",
     )
     return views[-1]
 
@@ -101,7 +101,7 @@ def said_to(world: World, user: str) -> str:
     return "\n".join(bodies)
 
 
-# ---- channel house rules ---------------------------------------------------------------
+# ---- channel rules ---------------------------------------------------------------
 
 
 def test_the_rules_modal_saves_each_change_with_who_and_when(world: World) -> None:
@@ -109,7 +109,7 @@ def test_the_rules_modal_saves_each_change_with_who_and_when(world: World) -> No
     with who changed it last, changes it (v2), then clears it (v3): all three are kept."""
     world.slack.send_slash_command(ALICE, CHANNEL, "/baton", "channel")
     _, first = rules_view(world)
-    assert "no house rules yet" in str(first["blocks"])
+    assert "no channel rules yet" in str(first["blocks"])
     assert first["private_metadata"] == CHANNEL
     assert save_rules(world, RULES).ok
     [v1] = rows(world, ChannelRulesVersion)
@@ -249,7 +249,7 @@ def test_a_dm_has_no_channel_rules(world: World) -> None:
     """/baton channel in a DM says DMs have none, and opens nothing."""
     dm = world.slack.open_dm(ALICE)
     ack = world.slack.send_slash_command(ALICE, dm, "/baton", "channel")
-    assert "Direct messages have no house rules" in ack.response_body
+    assert "Direct messages have no channel rules" in ack.response_body
     assert rules_views(world) == 0
 
 

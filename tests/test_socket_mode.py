@@ -18,7 +18,7 @@ from bot.bootstrap import create_app
 from bot.constants import SLASH_COMMAND
 from bot.domain.prompts import BRIEF_TOOL_NAME
 from bot.settings import Settings
-from handlers.commands import help_blocks
+from handlers.commands import command_help
 from sandbox.claude import FakeClaude, FakeReply
 from sandbox.slack import FakeSlack
 from storage.db import Database
@@ -132,7 +132,7 @@ def test_baton_help_is_acked_with_the_help_text(world: SocketWorld) -> None:
     delivery = world.slack.send_slash_command(ALICE, CHANNEL, SLASH_COMMAND, "help")
     assert delivery.ok and delivery.envelope_id
     answer = delivery.json()
-    assert answer["response_type"] == "ephemeral" and answer["blocks"] == help_blocks()
+    assert answer["response_type"] == "ephemeral" and answer["blocks"] == command_help()
 
 
 def test_baton_reconnects_by_itself_after_the_socket_drops(world: SocketWorld) -> None:
@@ -198,7 +198,7 @@ def test_baton_run_connects_in_socket_mode_and_stops_on_sigterm(tmp_path: Path) 
             )
             assert process.poll() is None, "baton run exited instead of connecting"
             delivery = slack.send_slash_command(ALICE, CHANNEL, SLASH_COMMAND, "help")
-            assert delivery.ok and delivery.json()["blocks"] == help_blocks()
+            assert delivery.ok and delivery.json()["blocks"] == command_help()
         finally:
             process.send_signal(signal.SIGTERM)
             _, stderr = process.communicate(timeout=20)

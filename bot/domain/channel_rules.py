@@ -1,9 +1,9 @@
-"""A channel's house rules: the standing context every brief made in that channel starts from.
+"""A channel's rules: the standing context every brief made in that channel starts from.
 
 Precedence, highest first, and how Claude is told it:
 1. what the request (and the replies in its thread) say in so many words;
 2. the person's own style: set in /baton prefs, or learned from their feedback;
-3. the channel's house rules: audience, house style, default constraints;
+3. the channel rules: audience, house style, default constraints;
 4. Baton's defaults.
 Words to avoid are avoided unless the request itself asks for the word. Language: the
 person's own language setting, else the channel's, else the request's language.
@@ -145,9 +145,9 @@ def describe_change(change: RulesChange) -> str:
 
 
 def rules_modal(rules: ChannelRules, *, channel_id: str, history: list[RulesChange]) -> Block:
-    """The house-rules modal, prefilled with the current rules and who changed them last."""
+    """The channel-rules modal, prefilled with the current rules and who changed them last."""
     intro = (
-        f"*House rules for <#{channel_id}>.* Every brief made here starts from these, and "
+        f"*Channel rules for <#{channel_id}>.* Every brief made here starts from these, and "
         "shows them as _from channel rules_. Each person's own style still applies on top, "
         "and what a request says wins over both. Empty every field and save to clear them."
     )
@@ -158,7 +158,7 @@ def rules_modal(rules: ChannelRules, *, channel_id: str, history: list[RulesChan
         if len(history) > 1:
             status += "\nEarlier: " + " · ".join(describe_change(c) for c in history[1:])
     else:
-        status = "This channel has no house rules yet."
+        status = "This channel has no channel rules yet."
     blocks: list[Block] = [
         {"type": "section", "text": _mrkdwn(intro)},
         {"type": "context", "elements": [_mrkdwn(status[:2000])]},
@@ -228,7 +228,7 @@ def rules_modal(rules: ChannelRules, *, channel_id: str, history: list[RulesChan
         "type": "modal",
         "callback_id": CALLBACK_CHANNEL_RULES,
         "private_metadata": channel_id,
-        "title": _plain("Channel house rules"),
+        "title": _plain("Channel rules"),
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "blocks": blocks,
@@ -238,11 +238,11 @@ def rules_modal(rules: ChannelRules, *, channel_id: str, history: list[RulesChan
 def saved_message(rules: ChannelRules, *, channel_id: str, version: int | None) -> str:
     """What the person who saved is told, privately."""
     if version is None:
-        return f"Nothing changed: <#{channel_id}>'s house rules are as they were."
+        return f"Nothing changed: <#{channel_id}>'s channel rules are as they were."
     if rules.empty:
-        return f"<#{channel_id}> has no house rules any more (v{version}: cleared)."
+        return f"<#{channel_id}> has no channel rules any more (v{version}: cleared)."
     return (
-        f"Saved <#{channel_id}>'s house rules (v{version}). New briefs here start from them; "
+        f"Saved <#{channel_id}>'s channel rules (v{version}). New briefs here start from them; "
         "briefs already made keep the rules they started with."
     )
 
@@ -293,7 +293,7 @@ def rules_for_brief(rules: ChannelRules | None) -> str | None:
         return None
     body = "\n".join(f"{label}: {value}" for label, value in _rule_lines(rules))
     return (
-        "The channel's house rules; every brief made in this channel starts from them:\n"
+        "The channel rules; every brief made in this channel starts from them:\n"
         + quote("channel_rules", body)
         + "\nWhen the request names no audience, use the rules' audience. Do not copy the "
         "rules into the brief's constraints: Baton shows them beside the brief and gives them "
@@ -307,7 +307,7 @@ def rules_for_draft(rules: ChannelRules | None) -> str | None:
         return None
     body = "\n".join(f"{label}: {value}" for label, value in _rule_lines(rules))
     asks = [
-        "Follow these house rules where the brief and the requester's style say nothing "
+        "Follow these channel rules where the brief and the requester's style say nothing "
         "else: the brief (what the request said) comes first, then the requester's own "
         "style, then these rules."
     ]
@@ -321,7 +321,7 @@ def rules_for_draft(rules: ChannelRules | None) -> str | None:
             "Write in the language named under 'Language', whatever language the request is in."
         )
     return (
-        "The channel's house rules:\n"
+        "The channel rules:\n"
         + quote("channel_rules", body)
         + "\n"
         + " ".join(asks)

@@ -103,7 +103,7 @@ def brief_prompt(
 ) -> Prompt:
     """Ask for the brief of a request, with any answers the requester gave to open questions
     (`left_out` says what was trimmed to fit, so the brief can list it as an assumption;
-    `channel_rules` is the channel's house rules, quoted by bot/domain/channel_rules.py)."""
+    `channel_rules` is the channel rules, quoted by bot/domain/channel_rules.py)."""
     parts = [quote("request", request_text)]
     if answers:
         joined = "\n\n".join(answers)
@@ -135,7 +135,7 @@ def draft_prompt(
     channel_rules: str | None = None,
 ) -> Prompt:
     """Ask for a draft (or a revision) of the brief, in the requester's learned style and the
-    channel's house rules (`channel_rules`, quoted by bot/domain/channel_rules.py)."""
+    channel's channel rules (`channel_rules`, quoted by bot/domain/channel_rules.py)."""
     system = DRAFT_SYSTEM
     if style:
         lines = "\n".join(f"- {line}" for line in style)

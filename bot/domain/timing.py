@@ -119,11 +119,6 @@ class TimingProfile:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _aware(at: datetime) -> datetime:
-    # Stored timestamps are UTC; a naive one is read as UTC rather than crashing the bot.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _zone(name: str) -> ZoneInfo:
     if not valid_timezone(name):
         raise ValueError(f"{name!r} is not a known time zone (expected e.g. Europe/London)")
@@ -260,15 +255,13 @@ def learn_timing(
     now: datetime,
 ) -> TimingProfile:
     """Combine settings, Slack's time zone and feedback moments into a timing profile."""
-    now = _aware(now)
+    now = now
     timezone = _learn_timezone(slack_tz, settings)
     zone = ZoneInfo(str(timezone.value))
     cutoff = now - timedelta(days=WINDOW_DAYS)
     # Moments after `now` are clock skew; moments before the cutoff are a habit long gone.
     recent = [
-        FeedbackMoment(at, m.seconds_after_draft)
-        for m in moments
-        if cutoff <= (at := _aware(m.at)) <= now
+        FeedbackMoment(at, m.seconds_after_draft) for m in moments if cutoff <= (at := m.at) <= now
     ]
     return TimingProfile(
         timezone=timezone,
@@ -281,7 +274,7 @@ def learn_timing(
 
 def local_now(now: datetime, tz: str) -> datetime:
     """``now`` on the wall clock of time zone ``tz`` (ValueError for an unknown zone)."""
-    return _aware(now).astimezone(_zone(tz))
+    return now.astimezone(_zone(tz))
 
 
 def in_quiet_hours(now: datetime, profile: TimingProfile) -> bool:
@@ -328,7 +321,7 @@ def _first_instant_at(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 def next_digest_at(after: datetime, profile: TimingProfile) -> datetime:
     """The next UTC instant strictly after ``after`` when the person's digest is due."""
-    after = _aware(after).astimezone(UTC)
+    after = after.astimezone(UTC)
     zone = _zone(str(profile.timezone.value))
     at = profile.digest_time.value
     days = profile.digest_days.value

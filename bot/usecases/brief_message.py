@@ -11,7 +11,7 @@ from bot.domain.channel_rules import rules_blocks
 from bot.domain.handoff import question_blocks
 from bot.domain.render import brief_blocks, questions_blocks
 from bot.domain.states import RequestState
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.deps import Deps
 from bot.usecases.files import files_context
 from bot.usecases.handoffs import question_board
@@ -76,10 +76,10 @@ class BriefMessage:
 
     def _extras(self, request: Request, brief: Brief) -> dict[str, Any]:
         """What the brief message shows beside the brief: who holds each open question (with
-        a person picker to hand it off), the channel's house rules and the files it rests on."""
+        a person picker to hand it off), the channel rules and the files it rests on."""
         with self.deps.db.session() as session:
             board = question_board(session, request, bot_user_id=self.deps.slack.bot_user_id)
-            rules = HouseRules.for_request(session, request)
+            rules = ChannelRulesKeeper.for_request(session, request)
             person = people_store.get_person(
                 session, team_id=request.team_id, user_id=request.requester_id
             )

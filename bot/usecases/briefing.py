@@ -26,10 +26,10 @@ from bot.domain.prompts import Revision, brief_prompt
 from bot.domain.render import NO_MODEL_MESSAGE, failure_blocks, questions_blocks
 from bot.domain.states import DraftState, JobKind, RequestState
 from bot.usecases.brief_message import BriefMessage
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.deps import Deps
 from bot.usecases.drafting import Drafting
-from bot.usecases.files import Attachments
+from bot.usecases.files import FilesAsContext
 from bot.usecases.handoffs import Handoffs
 from bot.usecases.options import Options
 from bot.usecases.retry import ModelRetry
@@ -48,7 +48,7 @@ class Briefing:
     deps: Deps
     thread: Thread
     brief_message: BriefMessage
-    attachments: Attachments
+    attachments: FilesAsContext
     drafting: Drafting
     options: Options
     retry: ModelRetry
@@ -161,7 +161,7 @@ class Briefing:
         claude = self.deps.claude
         assert claude is not None
         with self.deps.db.session() as session:
-            rules = HouseRules.for_request(session, request)
+            rules = ChannelRulesKeeper.for_request(session, request)
             answered = Handoffs.answered(session, request)
         budget = self.deps.max_input_tokens
         # Text files take their share of the input cap first; the thread gets the rest.

@@ -1,4 +1,4 @@
-"""Channel house rules: `/baton channel` opens them, members change them, and every brief
+"""Channel rules: `/baton channel` opens them, members change them, and every brief
 made in the channel starts from the version in force when its request was made."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -26,10 +26,10 @@ from storage.models import ChannelRulesVersion, Request, utcnow
 logger = logging.getLogger(__name__)
 
 DM_MESSAGE = (
-    "Direct messages have no house rules: they belong to a channel. Run `/baton channel` in "
+    "Direct messages have no channel rules: they belong to a channel. Run `/baton channel` in "
     "a channel to see or change its rules; your own style (`/baton prefs`) applies everywhere."
 )
-NOT_A_MEMBER = "Only members of this channel can change its house rules."
+NOT_A_MEMBER = "Only members of this channel can change its channel rules."
 
 
 def as_rules(row: ChannelRulesVersion) -> ChannelRules:
@@ -48,12 +48,8 @@ def is_dm(channel_id: str, channel_name: str = "") -> bool:
     return channel_id.startswith("D") or channel_name == "directmessage"
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 @dataclass
-class HouseRules:
+class ChannelRulesKeeper:
     """Use cases behind `/baton channel` and the rules every brief starts from."""
 
     db: Database
@@ -93,7 +89,7 @@ class HouseRules:
             RulesChange(
                 version=row.version,
                 changed_by=row.changed_by,
-                changed_at=_aware(row.changed_at),
+                changed_at=row.changed_at,
                 cleared=as_rules(row).empty,
             )
             for row in history
@@ -136,7 +132,7 @@ class HouseRules:
                 "`/baton channel` again to see theirs."
             }, None
         if row is not None:
-            logger.info("house rules of %s now v%s", channel_id, row.version)
+            logger.info("channel rules of %s now v%s", channel_id, row.version)
         version = row.version if row is not None else None
         return {}, saved_message(rules, channel_id=channel_id, version=version)
 

@@ -10,15 +10,15 @@ from bot.runtime.degraded import Degraded
 from bot.usecases.assumptions import AssumptionChecks
 from bot.usecases.brief_message import BriefMessage
 from bot.usecases.briefing import Briefing
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.choosing import Choosing
 from bot.usecases.deps import Deps
 from bot.usecases.digests import DigestRunner
 from bot.usecases.downloads import Downloads
 from bot.usecases.drafting import Drafting
 from bot.usecases.feedback import Feedback
-from bot.usecases.files import Attachments
-from bot.usecases.finalise import Finals
+from bot.usecases.files import FilesAsContext
+from bot.usecases.finalise import Finalise
 from bot.usecases.handoffs import Handoffs
 from bot.usecases.intake import Intake
 from bot.usecases.options import Options
@@ -43,9 +43,9 @@ class UseCases:
     thread: Thread
     brief_message: BriefMessage
     downloads: Downloads
-    files: Attachments
+    files: FilesAsContext
     handoffs: Handoffs
-    channel_rules: HouseRules
+    channel_rules: ChannelRulesKeeper
     reasons: Reasons
     drafting: Drafting
     options: Options
@@ -55,7 +55,7 @@ class UseCases:
     feedback: Feedback
     intake: Intake
     assumptions: AssumptionChecks
-    finalise: Finals
+    finalise: Finalise
     preferences: Preferences
     digests: DigestRunner
     privacy: Privacy

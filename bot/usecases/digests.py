@@ -43,10 +43,6 @@ TIMING_WINDOW = timedelta(days=60)
 DRAFT_WINDOW = timedelta(days=14)
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 @dataclass
 class TickReport:
     """What one tick did (for logs, tests and the benchmark)."""
@@ -89,10 +85,7 @@ class DigestRunner:
         for key in people:
             person = settings.get(key)
             profile = learn_timing(
-                [
-                    FeedbackMoment(at=_aware(at), seconds_after_draft=s)
-                    for at, s in moments.get(key, [])
-                ],
+                [FeedbackMoment(at=at, seconds_after_draft=s) for at, s in moments.get(key, [])],
                 slack_tz=person.slack_timezone if person else None,
                 settings=timing_settings(person),
                 now=now,
@@ -128,14 +121,14 @@ class DigestRunner:
         jobs = []
         for team_id, user_id, period in sorted(won):
             visible = channels_of.get((team_id, user_id), set())
-            since = _aware(last.get((team_id, user_id), now - timedelta(days=1)))
+            since = last.get((team_id, user_id), now - timedelta(days=1))
             mine = [p for p in waiting.get((team_id, user_id), []) if p.channel_id in visible]
             # News is what others accepted, where you can see it; your own is not news.
             fresh = [
                 a
                 for channel in visible
                 for a in accepted_in.get((team_id, channel), [])
-                if a.at and _aware(a.at) > since and a.accepted_by - {user_id}
+                if a.at and a.at > since and a.accepted_by - {user_id}
             ]
             with in_workspace(team_id):
                 items = [self._item(p) for p in mine + fresh]
@@ -188,11 +181,9 @@ class DigestRunner:
                     session,
                     team_id=s.team_id,
                     channel_id=s.channel_id,
-                    since=_aware(
-                        last.get(
-                            (s.team_id, f"channel:{s.channel_id}"),
-                            now - timedelta(days=7 if s.cadence == "weekly" else 1),
-                        )
+                    since=last.get(
+                        (s.team_id, f"channel:{s.channel_id}"),
+                        now - timedelta(days=7 if s.cadence == "weekly" else 1),
                     ),
                 )
                 for s, p in due

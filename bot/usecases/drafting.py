@@ -23,9 +23,9 @@ from bot.domain.render import NO_MODEL_MESSAGE, DraftFooter, defuse_broadcasts
 from bot.domain.states import DraftState, RequestState
 from bot.domain.style.instructions import adaptation_note, style_instructions
 from bot.domain.style.profile import StyleProfile
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.deps import Deps
-from bot.usecases.files import Attachments
+from bot.usecases.files import FilesAsContext
 from bot.usecases.preferences import load_style
 from bot.usecases.reasons import Reasons
 from bot.usecases.retry import ModelRetry
@@ -73,7 +73,7 @@ class Drafting:
 
     deps: Deps
     thread: Thread
-    attachments: Attachments
+    attachments: FilesAsContext
     reasons: Reasons
     retry: ModelRetry
     updates: UpdateBudget
@@ -138,7 +138,7 @@ class Drafting:
             language = person.language if person is not None else None
             # Wrong facts flagged lately on this kind of request lower the stated confidence.
             flagged = self.reasons.flagged_kinds(session, team_id=team_id, user_id=requester)
-            rules = HouseRules.for_request(session, request)
+            rules = ChannelRulesKeeper.for_request(session, request)
             if rules is not None and language:
                 rules = rules.without_language()  # the person's own language wins
             draft = resumed or draft_store.create_draft(

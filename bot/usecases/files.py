@@ -63,7 +63,7 @@ class FileContext:
 
 
 @dataclass
-class Attachments:
+class FilesAsContext:
     """Files attached in Baton's threads: noted on arrival, decided once, read when needed."""
 
     db: Database

@@ -41,7 +41,7 @@ class Final:
 
 
 @dataclass
-class Finals:
+class Finalise:
     """Use cases behind the Finalise button and its form."""
 
     deps: Deps

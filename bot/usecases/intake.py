@@ -15,7 +15,7 @@ from bot.domain.limits import Refusal
 from bot.domain.render import failure_blocks, notice_blocks
 from bot.domain.states import JobKind, RequestState
 from bot.usecases.deps import Deps
-from bot.usecases.files import Attachments
+from bot.usecases.files import FilesAsContext
 from bot.usecases.people import People
 from bot.usecases.revision import Revisions
 from bot.usecases.thread import ReplyPlan, Thread
@@ -38,7 +38,7 @@ class Intake:
     thread: Thread
     usage: UsageLimits
     people: People
-    attachments: Attachments
+    attachments: FilesAsContext
     revisions: Revisions
 
     def on_message(self, message: InboundMessage) -> None:

@@ -28,7 +28,7 @@ from bot.domain.render import NO_MODEL_MESSAGE, defuse_broadcasts
 from bot.domain.states import JobKind, RequestState
 from bot.domain.style.instructions import style_instructions
 from bot.domain.style.profile import FeedbackKind
-from bot.usecases.channel_rules import HouseRules
+from bot.usecases.channel_rules import ChannelRulesKeeper
 from bot.usecases.deps import Deps
 from bot.usecases.people import People
 from bot.usecases.preferences import load_style, style_signals
@@ -240,7 +240,7 @@ class Options:
             session, team_id=team_id, request_id=request.id or 0
         )
         language = person.language if person is not None else None
-        rules = HouseRules.for_request(session, request)
+        rules = ChannelRulesKeeper.for_request(session, request)
         if rules is not None and language:
             rules = rules.without_language()  # the person's own language wins
         style = style_instructions(profile)

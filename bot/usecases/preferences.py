@@ -49,10 +49,6 @@ DRAFT_WINDOW = timedelta(days=14)
 WAITING_LIMIT = 15
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _time(text: str | None) -> time | None:
     return parse_hhmm(text) if text else None
 
@@ -88,7 +84,7 @@ def style_signals(session: Session, *, team_id: str, user_id: str) -> list[Feedb
         signals.append(
             FeedbackSignal(
                 kind=FeedbackKind(feedback.kind),
-                at=_aware(feedback.created_at),
+                at=feedback.created_at,
                 reply_text=feedback.text,
                 draft=measure_draft(text) if text else None,
                 edit=edit,
@@ -107,7 +103,7 @@ def load_style(session: Session, *, team_id: str, user_id: str, now: datetime) -
     """The person's style: learned from feedback, with their explicit choices on top."""
     person = people_store.get_person(session, team_id=team_id, user_id=user_id)
     resets = {
-        key: _aware(datetime.fromisoformat(value))
+        key: datetime.fromisoformat(value)
         for key, value in (person.style_reset if person else {}).items()
     }
     return person_style(
@@ -141,7 +137,7 @@ class Preferences:
             style = load_style(session, team_id=team_id, user_id=user_id, now=now)
             person = people_store.get_person(session, team_id=team_id, user_id=user_id)
             moments = [
-                FeedbackMoment(at=_aware(at), seconds_after_draft=seconds)
+                FeedbackMoment(at=at, seconds_after_draft=seconds)
                 for at, seconds in feedback_store.feedback_times(
                     session, team_id=team_id, user_id=user_id, since=now - TIMING_WINDOW
                 )
@@ -166,7 +162,7 @@ class Preferences:
             )
         items = sorted(
             waiting.get((team_id, user_id), []),
-            key=lambda p: _aware(p.at) if p.at else datetime.min.replace(tzinfo=UTC),
+            key=lambda p: p.at if p.at else datetime.min.replace(tzinfo=UTC),
         )
         visible = {c for c in {p.channel_id for p in items} if user_id in self.members.members(c)}
         return [

@@ -1,4 +1,4 @@
-"""The house-rules modal `/baton channel` opens: saving it, for the channel's members only."""
+"""The channel-rules modal `/baton channel` opens: saving it, for the channel's members only."""
 
 from __future__ import annotations
 

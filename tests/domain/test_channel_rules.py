@@ -1,4 +1,4 @@
-"""Channel house rules as pure functions: the form, the modal, the brief's section and what
+"""Channel rules as pure functions: the form, the modal, the brief's section and what
 Claude is told."""
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def test_the_modal_is_prefilled_says_who_changed_it_and_fits_slack() -> None:
     assert "Last changed by <@UBOB> on 2026-11-25 14:03 UTC (v2)" in shown
     assert "v1: changed by <@UALICE>" in shown
     empty = rules_modal(ChannelRules(), channel_id="C1", history=[])
-    assert "no house rules yet" in str(empty["blocks"])
+    assert "no channel rules yet" in str(empty["blocks"])
     assert all("initial_value" not in b.get("element", {}) for b in empty["blocks"])
 
 
@@ -144,5 +144,5 @@ def test_claude_gets_the_rules_quoted_with_the_precedence() -> None:
 
 def test_saving_says_what_happened() -> None:
     assert "Nothing changed" in saved_message(FULL, channel_id="C1", version=None)
-    assert "no house rules any more" in saved_message(ChannelRules(), channel_id="C1", version=3)
+    assert "no channel rules any more" in saved_message(ChannelRules(), channel_id="C1", version=3)
     assert "(v2)" in saved_message(FULL, channel_id="C1", version=2)

@@ -527,9 +527,7 @@ def test_prior_shrinks_thin_evidence() -> None:
     assert -1.0 < two < one < 0.0
 
 
-def test_naive_timestamps_are_read_as_utc() -> None:
-    """A naive timestamp is treated as UTC instead of failing the comparison with `now`."""
-    naive = FeedbackSignal(FeedbackKind.SHORTER, T0.replace(tzinfo=None))
-    aware = FeedbackSignal(FeedbackKind.SHORTER, T0)
-    now = T0 + 10 * DAY
-    assert learn_style([naive], now=now) == learn_style([aware], now=now)
+def test_a_naive_timestamp_is_refused_not_guessed() -> None:
+    """Storage hands back UTC-aware times; a naive one is a bug, refused at the boundary."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        FeedbackSignal(FeedbackKind.SHORTER, T0.replace(tzinfo=None))

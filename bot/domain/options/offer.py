@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.style.profile import FeedbackKind, FeedbackSignal
 
@@ -158,16 +158,12 @@ def asks_for_takes(signal: FeedbackSignal) -> bool:
     return signal.kind is FeedbackKind.REPLY and bool(_ANOTHER_TAKE.search(signal.reply_text or ""))
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def options_habit(signals: Sequence[FeedbackSignal], *, now: datetime) -> OptionsHabit | None:
     """The person's habit of asking for more takes, when it is clear enough to act on."""
-    since = _aware(now) - timedelta(days=HABIT_DAYS)
+    since = now - timedelta(days=HABIT_DAYS)
     recent = sorted(
-        (s for s in signals if s.kind not in _NOT_HABIT_EVENTS and _aware(s.at) >= since),
-        key=lambda s: _aware(s.at),
+        (s for s in signals if s.kind not in _NOT_HABIT_EVENTS and s.at >= since),
+        key=lambda s: s.at,
         reverse=True,
     )[:HABIT_RECENT]
     asks = sum(1 for signal in recent if asks_for_takes(signal))

@@ -84,7 +84,7 @@ def options_prompt(
     channel_rules: str | None = None,
 ) -> Prompt:
     """Ask for `count` short options of the brief's deliverable, each clearly different, in
-    the person's style and the channel's house rules (quoted by bot/domain/channel_rules.py)."""
+    the person's style and the channel rules (quoted by bot/domain/channel_rules.py)."""
     # The system prompt (the drafting rules and the person's style) is the draft's own.
     base = draft_prompt(brief, style=style)
     brief_json = json.dumps(brief.model_dump(exclude={"actionable"}), indent=1, ensure_ascii=False)

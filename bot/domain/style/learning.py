@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.domain.style.profile import (
     DIMENSION_VALUES,
@@ -75,21 +75,16 @@ class _Vote:
     reason: RejectReason | None = None  # the reason chip behind a REJECT vote, likewise
 
 
-def _aware(at: datetime) -> datetime:
-    # Stored timestamps are UTC; a naive one is read as UTC rather than crashing the bot.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 def _votes_by_dimension(
     signals: Sequence[FeedbackSignal], now: datetime
 ) -> dict[Dimension, list[_Vote]]:
     """Weighted votes per dimension, newest first, at most WINDOW per dimension."""
-    now = _aware(now)
+    now = now
     # Newest first; equal timestamps keep input order (the later one in the input is newer).
-    ordered = sorted(enumerate(signals), key=lambda p: (_aware(p[1].at), p[0]), reverse=True)
+    ordered = sorted(enumerate(signals), key=lambda p: (p[1].at, p[0]), reverse=True)
     out: dict[Dimension, list[_Vote]] = {d: [] for d in Dimension}
     for _, signal in ordered:
-        age_days = max(0.0, (now - _aware(signal.at)).total_seconds() / 86400.0)
+        age_days = max(0.0, (now - signal.at).total_seconds() / 86400.0)
         age_weight = 0.5 ** (age_days / AGE_HALF_LIFE_DAYS)
         if signal.kind is FeedbackKind.FINAL_EDIT:
             age_weight *= EDIT_WEIGHT

@@ -87,6 +87,12 @@ class FeedbackSignal:
     reason: RejectReason | None = None  # for REJECT: the reason chip the person picked
     reason_note: str | None = None  # for RejectReason.OTHER: their words
 
+    def __post_init__(self) -> None:
+        # Storage hands back UTC-aware times (storage/types.py); a naive one is a caller's bug,
+        # refused here rather than mis-ordered against aware ones later.
+        if self.at.tzinfo is None:
+            raise ValueError("a feedback signal's time must be timezone-aware")
+
 
 @dataclass(frozen=True)
 class StyleValue:

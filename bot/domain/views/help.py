@@ -1,24 +1,20 @@
-"""What `/baton help` shows: what Baton does, and every command."""
+"""What `/baton help` shows: what Baton does, and every subcommand (from the slash command's
+table in handlers/commands, passed in as data)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bot.constants import SLASH_COMMAND
 from bot.domain.render import Block
 from bot.domain.views.blocks import section
 
-COMMAND_HELP = (
-    ("brief <text>", "turn a request into a brief and a draft, right here"),
-    ("prefs", "see and change your style and timing"),
-    ("digest", "what waits for you, now"),
-    ("digest channel daily HH:MM | weekly DAY HH:MM | off", "a digest for this channel"),
-    ("channel", "this channel's house rules"),
-    ("forget-me", "erase everything Baton holds about you"),
-    ("help", "this message"),
-)
+# (what follows /baton, what it does)
+Usage = tuple[str, str]
 
 
-def help_blocks(problem: str | None = None) -> list[Block]:
-    """What Baton does and every command."""
+def help_blocks(usages: Sequence[Usage], problem: str | None = None) -> list[Block]:
+    """What Baton does and every subcommand in `usages`, after `problem` if there is one."""
     blocks: list[Block] = []
     if problem:
         blocks.append(section(f":warning: {problem}"))
@@ -30,6 +26,6 @@ def help_blocks(problem: str | None = None) -> list[Block]:
             "shorter · :mag: more detail."
         )
     )
-    lines = [f"`{SLASH_COMMAND} {usage}`: {what}" for usage, what in COMMAND_HELP]
+    lines = [f"`{SLASH_COMMAND} {usage}`: {what}" for usage, what in usages]
     blocks.append(section("\n".join(lines)))
     return blocks

@@ -1,4 +1,4 @@
-"""Directing tools (#5): assumption checks, channel house rules, hand-offs of open
+"""Directing tools (#5): assumption checks, channel rules, hand-offs of open
 questions, options to choose from, files used as context; and on feedback, the measured
 Finalise edit, the option a choice was about and a thumbs-down's reason.
 

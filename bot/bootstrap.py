@@ -26,7 +26,7 @@ from bot.adapters.workspaces import (
     remember_workspace,
     skip_uninstalled,
 )
-from bot.domain.states import JobKind
+from bot.domain.states import JobKind, SchemaState
 from bot.runtime.degraded import Degraded
 from bot.runtime.housekeeping import Housekeeper
 from bot.runtime.jobs import JobRunner
@@ -117,9 +117,9 @@ class SchemaNotCurrent(Exception):
     """The database's schema is not the one this code needs; the message says what to run."""
 
     def __init__(self, status: SchemaStatus) -> None:
-        if status.state == "behind":
+        if status.state == SchemaState.BEHIND:
             where = f"the database is behind (at {status.current}, code needs {status.head})"
-        elif status.state == "unversioned":
+        elif status.state == SchemaState.UNVERSIONED:
             where = f"the database predates migrations (code needs {status.head})"
         else:
             where = f"the database has no schema yet (code needs {status.head})"
@@ -135,7 +135,7 @@ def open_database(url: str) -> Database:
     except Exception:
         database.dispose()
         raise
-    if status.state == "unknown":
+    if status.state == SchemaState.UNKNOWN:
         # Newer code has migrated it, as during a rolling deploy: run, and leave it be.
         logger.warning(
             "the database is at revision %s, which this code does not know (it needs %s)",

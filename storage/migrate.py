@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from bot.domain.states import SchemaState
 from storage.db import make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -37,12 +38,12 @@ class SchemaStatus:
 
     current: str | None  # the revision recorded in the database; None when there is none
     head: str  # the revision this code's models match
-    state: str  # up to date | behind | empty | unversioned | unknown
+    state: SchemaState
 
     @property
     def up_to_date(self) -> bool:
         """True when the database is at this code's head revision."""
-        return self.state == "up to date"
+        return self.state == SchemaState.UP_TO_DATE
 
 
 def alembic_config(*, connection: Connection | None = None) -> Config:
@@ -77,13 +78,13 @@ def schema_status(engine: Engine) -> SchemaStatus:
         current = MigrationContext.configure(connection).get_current_revision()
         has_tables = current is None and _has_baton_tables(connection)
     if current == head:
-        state = "up to date"
+        state = SchemaState.UP_TO_DATE
     elif current is None:
-        state = "unversioned" if has_tables else "empty"
+        state = SchemaState.UNVERSIONED if has_tables else SchemaState.EMPTY
     elif _is_known(current):
-        state = "behind"
+        state = SchemaState.BEHIND
     else:
-        state = "unknown"  # migrated by newer code, most likely
+        state = SchemaState.UNKNOWN  # migrated by newer code, most likely
     return SchemaStatus(current=current, head=head, state=state)
 
 

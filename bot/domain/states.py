@@ -17,6 +17,7 @@ class RequestState(StrEnum):
     NO_MODEL = "no_model"
     QUEUED = "queued"
     LIMITED = "limited"  # over a usage limit: stored, waiting for the person's Retry
+    CHOOSING = "choosing"  # options A, B, C… are out, waiting for someone to pick one
 
 
 class DraftState(StrEnum):
@@ -78,3 +79,21 @@ class DigestClaimState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     EMPTY = "empty"  # nothing waited for the person: no message was sent
+
+
+class DigestOutcome(StrEnum):
+    """What one attempt to send a digest came to (each value names a TickReport counter)."""
+
+    SENT = "sent"
+    EMPTY = "empty"  # nothing to send, or no one to send it to
+    FAILED = "failed"  # Slack refused it; the claim is released and the next tick retries
+
+
+class SchemaState(StrEnum):
+    """Where a database's schema stands against this code's migrations."""
+
+    UP_TO_DATE = "up to date"
+    BEHIND = "behind"
+    EMPTY = "empty"
+    UNVERSIONED = "unversioned"  # tables made before migrations existed
+    UNKNOWN = "unknown"  # a revision this code does not know: migrated by newer code

@@ -28,6 +28,7 @@ from bot.domain.digest import (
     summary_prompt,
 )
 from bot.domain.render import message_link
+from bot.domain.states import DigestOutcome
 from bot.domain.timing import FeedbackMoment, learn_timing, parse_hhmm
 from bot.usecases.preferences import timing_settings
 from storage import digests as digest_store
@@ -140,20 +141,22 @@ class DigestRunner:
 
     def _send(
         self, team_id: str, user_id: str, period: str, items: list[DigestItem]
-    ) -> tuple[tuple[str, str, str], str]:
+    ) -> tuple[tuple[str, str, str], DigestOutcome]:
         with in_workspace(team_id):
             return (team_id, user_id, period), self._post(user_id, items, channel=user_id)
 
-    def _settle(self, outcomes: list[tuple[tuple[str, str, str], str]], report: TickReport) -> None:
+    def _settle(
+        self, outcomes: list[tuple[tuple[str, str, str], DigestOutcome]], report: TickReport
+    ) -> None:
         """Record outcomes in a few statements: sent and empty settle, failed release."""
-        by_state: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        by_state: dict[DigestOutcome, list[tuple[str, str, str]]] = defaultdict(list)
         for key, outcome in outcomes:
             by_state[outcome].append(key)
             setattr(report, outcome, getattr(report, outcome) + 1)
         with self.db.session() as session:
-            for state in ("sent", "empty"):
+            for state in (DigestOutcome.SENT, DigestOutcome.EMPTY):
                 digest_store.settle_digests(session, keys=by_state[state], state=state)
-            digest_store.release_digests(session, keys=by_state["failed"])
+            digest_store.release_digests(session, keys=by_state[DigestOutcome.FAILED])
 
     # ---- channels ----------------------------------------------------------------------
 
@@ -228,22 +231,22 @@ class DigestRunner:
         *,
         channel: str,
         heading: str = "Your Baton digest",
-    ) -> str:
-        """Send one digest; returns "sent", "empty" (nothing to send) or "failed"."""
+    ) -> DigestOutcome:
+        """Send one digest and say how it went."""
         if not items:
-            return "empty"
+            return DigestOutcome.EMPTY
         blocks = digest_message(items, summary=self._summary(items), heading=heading)
         try:
             self.slack.post(channel=channel, thread_ts=None, blocks=blocks, text=heading)
         except SlackCallFailed as exc:
             if exc.error == "not_installed":
                 # The workspace removed Baton: there is no one to send it to any more.
-                return "empty"
+                return DigestOutcome.EMPTY
             logger.warning(
                 "digest for %s not sent (%s); the next tick retries", recipient, exc.error
             )
-            return "failed"
-        return "sent"
+            return DigestOutcome.FAILED
+        return DigestOutcome.SENT
 
     def _summary(self, items: list[DigestItem]) -> str | None:
         if self.claude is None:

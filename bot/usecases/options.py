@@ -44,9 +44,6 @@ from storage.models import DraftOption, Job, OptionSet, Request
 
 logger = logging.getLogger(__name__)
 
-# Requests whose options wait for a choice.
-CHOOSING = "choosing"
-
 
 @dataclass
 class Options:
@@ -300,7 +297,9 @@ class Options:
                 session, team_id=team_id, request_id=request.id or 0
             )
             if current is not None:
-                request_store.update_request(session, request=current, state=CHOOSING, error=None)
+                request_store.update_request(
+                    session, request=current, state=RequestState.CHOOSING, error=None
+                )
 
     def _fail(self, set_id: int, request: Request, message: str) -> None:
         """Say the options failed. With a draft already there it stands; without one the

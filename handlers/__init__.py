@@ -1,6 +1,6 @@
 """Slack listeners, one package per surface, each with one `register(app)` that attaches its
 module-level listener functions. Listeners find Baton's use cases in Bolt's context
-(handlers/context.py), put there by the composition root (bot/bootstrap.py)."""
+(handlers/context.py), put there by the composition root (bot/bootstrap/)."""
 
 from __future__ import annotations
 

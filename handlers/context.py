@@ -1,4 +1,4 @@
-"""How a listener reaches Baton's use cases: the composition root (bot/bootstrap.py) adds one
+"""How a listener reaches Baton's use cases: the composition root (bot/bootstrap/) adds one
 Bolt global middleware that puts them in each request's context, and a listener that takes
 `context` reads them back with `usecases(context)`."""
 

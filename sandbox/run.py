@@ -14,19 +14,17 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.bootstrap import BatonApp, create_app
+from bot.bootstrap import BatonApp, create_app, start_timetable
 from bot.entrypoints.web import make_server, stop_server
 from bot.settings import Settings
-from bot.usecases.digests import start_scheduler
 from sandbox.claude import FakeClaude
 from sandbox.offline import OfflineDrafter
 from sandbox.slack import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade_to_head
-from storage.models import utcnow
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +108,6 @@ def start_sandbox(
 
     stops.append(stop_http)
     slack.events_url = f"http://127.0.0.1:{server.effective_port}/slack/events"
-    scheduler: BaseScheduler = start_scheduler(app.digests, clock=utcnow)
+    scheduler = start_timetable(app)
     stops.append(lambda: scheduler.shutdown(wait=True))
     return Sandbox(url=slack.url, slack=slack, app=app, offline=offline, _stops=stops)

@@ -231,16 +231,15 @@ def test_the_scheduler_ticks_in_the_background(world: World) -> None:
     sends what is due."""
     import time_machine
 
-    from bot.usecases.digests import start_scheduler
-    from storage.models import utcnow
+    from bot.bootstrap import start_timetable
 
     a_waiting_draft(world)
     with time_machine.travel(WED_0900, tick=True):
-        scheduler = start_scheduler(world.app.digests, clock=utcnow)
+        scheduler = start_timetable(world.app)
         try:
             world.slack.wait_for(lambda: digests_to(world, ALICE), message="a scheduled digest")
         finally:
-            scheduler.shutdown(wait=True)  # type: ignore[attr-defined]
+            scheduler.shutdown(wait=True)
     assert len(digests_to(world, ALICE)) == 1
 
 

@@ -36,7 +36,7 @@ STREAM_TIMEOUT = 30.0
 WRITE_TIMEOUT = 30.0  # sending the request; prompts are at most a few hundred kilobytes
 POOL_TIMEOUT = 10.0  # waiting for a free connection in the SDK's pool
 # The SDK's own retries of 408/409/429/5xx and connection errors, before a response starts;
-# Baton's services add theirs around whole calls.
+# Baton's one retry policy (bot/usecases/retry.py) adds its own around whole calls.
 MAX_RETRIES = 2
 # The longest retry-after the SDK may wait out. It honours any value, however long, which
 # would pin a worker; beyond this the call fails at once and Baton's own backoff decides.

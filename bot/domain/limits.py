@@ -1,5 +1,5 @@
 """How much work one person and one workspace may ask of Baton, and how much text one model
-call may carry. Pure: storage counts, this decides, services say so in Slack."""
+call may carry. Pure: storage counts, this decides, the use cases say so in Slack."""
 
 from __future__ import annotations
 

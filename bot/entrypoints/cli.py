@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.settings import SettingsError, load_database_settings, load_settings
 
 if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
+    pass
 
 logger = logging.getLogger("baton")
 
@@ -156,7 +156,7 @@ def _run(host: str, port: int | None) -> int:
     configure_logging(settings.baton_log_level)
 
     # Imported late: nothing connects before settings are valid.
-    from bot.bootstrap import SchemaNotCurrent, create_app
+    from bot.bootstrap import SchemaNotCurrent, create_app, start_timetable
 
     try:
         app = create_app(settings)
@@ -166,14 +166,7 @@ def _run(host: str, port: int | None) -> int:
     except Exception as exc:  # startup must end in one line, never a trace with secrets
         print(f"baton: could not start: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
-    from bot.runtime.housekeeping import schedule_housekeeping
-    from bot.runtime.jobs import schedule_job_sweep
-    from bot.usecases.digests import start_scheduler
-    from storage.models import utcnow
-
-    scheduler: BaseScheduler = start_scheduler(app.digests, clock=utcnow)
-    schedule_housekeeping(scheduler, app.housekeeper, clock=utcnow)
-    schedule_job_sweep(scheduler, app.jobs)
+    scheduler = start_timetable(app)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

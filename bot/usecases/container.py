@@ -1,4 +1,4 @@
-"""Every use case Baton has, built once by the composition root (bot/bootstrap.py) and handed
+"""Every use case Baton has, built once by the composition root (bot/bootstrap/) and handed
 to the Slack listeners through Bolt's context (handlers/context.py)."""
 
 from __future__ import annotations

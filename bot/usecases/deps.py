@@ -1,5 +1,5 @@
 """What the use cases stand on: the store, Slack, the model, the pools and the clock. One
-shared instance, built by the composition root (bot/bootstrap.py); tests may swap its clock."""
+shared instance, built by the composition root (bot/bootstrap/); tests may swap its clock."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from bot.adapters.claude import Claude, ModelError
 from bot.adapters.members import MemberCache
@@ -269,10 +269,11 @@ class DigestRunner:
         )
 
 
-def start_scheduler(runner: DigestRunner, *, clock: Callable[[], datetime]) -> object:
-    """Tick every minute in the background (one at a time; a late tick is merged, not
-    stacked). Returns the scheduler, to shut down on exit."""
-    scheduler = BackgroundScheduler(timezone="UTC")
+def schedule_digests(
+    scheduler: BaseScheduler, runner: DigestRunner, *, clock: Callable[[], datetime]
+) -> None:
+    """Tick every minute on `scheduler` (one at a time; a late tick is merged, not stacked),
+    first at once."""
 
     def tick() -> None:
         try:
@@ -290,5 +291,3 @@ def start_scheduler(runner: DigestRunner, *, clock: Callable[[], datetime]) -> o
         coalesce=True,
         next_run_time=datetime.now(UTC),  # first tick at once, not a minute after start
     )
-    scheduler.start()
-    return scheduler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,7 +39,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue, not fail.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        # Connections opening a new database together race to switch it, and SQLite refuses
+        # the losers at once (a busy wait could deadlock). WAL, once set, stays with the file,
+        # and these connections take it up on their next read.
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

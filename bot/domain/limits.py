@@ -127,7 +127,7 @@ def fit_thread(request_text: str, answers: list[str], *, budget: int) -> FittedT
     request_budget = budget - min(sum(costs), budget // 2)
     request_cut = request_cost > request_budget
     if request_cut:
-        request_text = _cut_to_tokens(request_text, request_budget)
+        request_text = cut_to_tokens(request_text, request_budget)
     left = budget - estimate_tokens(request_text)
     kept: list[str] = []
     answer_cut = False
@@ -137,7 +137,7 @@ def fit_thread(request_text: str, answers: list[str], *, budget: int) -> FittedT
             left -= cost
             continue
         if not kept and left > 0:
-            kept.append(_cut_to_tokens(answer, left))
+            kept.append(cut_to_tokens(answer, left))
             answer_cut = True
         break
     kept.reverse()
@@ -150,7 +150,7 @@ def fit_thread(request_text: str, answers: list[str], *, budget: int) -> FittedT
     )
 
 
-def _cut_to_tokens(text: str, budget: int) -> str:
+def cut_to_tokens(text: str, budget: int) -> str:
     """The longest start of `text` whose estimate is within `budget`."""
     low, high = 0, len(text)
     while low < high:

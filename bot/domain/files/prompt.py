@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.domain.files.reading import Attachment, FileKind
 from bot.domain.files.shown import PAPERCLIP, joined, shown_name
-from bot.domain.limits import estimate_tokens
+from bot.domain.limits import cut_to_tokens
 from bot.domain.prompts import Prompt, quote
 
 # Text files may take this share of the input-token cap (BATON_MAX_INPUT_TOKENS); the request
@@ -85,23 +85,12 @@ def fit_files(files: Sequence[Attachment], *, budget: int) -> FittedFiles:
             kept.append(file)
             left -= cost
         elif left >= 100 and not dropped:
-            kept.append(replace(file, text=_cut_to_tokens(file.text, left), cut=True))
+            kept.append(replace(file, text=cut_to_tokens(file.text, left), cut=True))
             cut.append(file.name)
             left = 0
         else:
             dropped.append(file.name)
     return FittedFiles(kept, budget - left, tuple(cut), tuple(dropped))
-
-
-def _cut_to_tokens(text: str, budget: int) -> str:
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if estimate_tokens(text[:middle]) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    return text[:low]
 
 
 # ---- what Claude gets --------------------------------------------------------------------
